@@ -1,0 +1,470 @@
+//! Configuration: read once per cold start from the environment and SSM into one typed struct.
+//!
+//! Values from SSM are cached for `SSM_CACHE_TTL` seconds (default 300); after that the next
+//! [`ConfigLoader::current`] call re-reads them, so a changed token time or secret takes effect
+//! without a redeploy. When no `*_PARAM` variable is set, no network call is ever made.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use auth_core::{MAX_LEEWAY_SECS, Secret, TokenIssuer, TokenSettings, Verifier};
+use aws_config::SdkConfig;
+
+use crate::error::ConfigError;
+use crate::sdk::sdk_config;
+use crate::ssm::ParameterCache;
+
+const MAX_ACCESS_TTL_SECS: u64 = 86_400;
+const MAX_REFRESH_TTL_SECS: u64 = 365 * 86_400;
+
+/// How an HTTP API (payload 2.0) authorizer answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// `{"isAuthorized": bool, "context": {...}}` (the default).
+    Simple,
+    /// An IAM policy, like REST authorizers.
+    Iam,
+}
+
+/// Which origins may call the token endpoints from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `*`.
+    Any,
+    /// Exactly these origins.
+    List(Vec<String>),
+}
+
+/// CORS settings (`CORS_ALLOWED_ORIGINS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorsConfig {
+    /// The allowed origins; default any.
+    pub allowed: AllowedOrigins,
+}
+
+impl CorsConfig {
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`, and whether the
+    /// answer depends on the origin (then `Vary: Origin` must be sent).
+    pub fn allow_origin(&self, origin: Option<&str>) -> (Option<String>, bool) {
+        match &self.allowed {
+            AllowedOrigins::Any => (Some("*".to_owned()), false),
+            AllowedOrigins::List(list) => match (origin, list.as_slice()) {
+                (Some(origin), _) if list.iter().any(|allowed| allowed == origin) => {
+                    (Some(origin.to_owned()), true)
+                }
+                // A single allowed origin can be sent whatever the request says.
+                (_, [only]) => (Some(only.clone()), true),
+                _ => (None, true),
+            },
+        }
+    }
+}
+
+/// The whole configuration, with the keys built from it.
+pub struct Config {
+    /// Issuer, audience, lifetimes, leeway.
+    pub tokens: TokenSettings,
+    /// Signs tokens (token_generator).
+    pub issuer: TokenIssuer,
+    /// Verifies tokens (both functions).
+    pub verifier: Verifier,
+    /// CORS for the token endpoints.
+    pub cors: CorsConfig,
+    /// `USERS_TABLE`: the DynamoDB table of users and refresh tokens.
+    pub users_table: Option<String>,
+    /// `AUTHORIZER_RESPONSE`: how HTTP API events are answered.
+    pub authorizer_response: ResponseMode,
+}
+
+/// Where the signing secret comes from.
+enum SecretSource {
+    Inline(Secret),
+    Param(String),
+}
+
+/// What the environment says, parsed and validated; SSM values are filled in by [`Spec::build`].
+struct Spec {
+    secret: SecretSource,
+    ttl_param: Option<String>,
+    tokens: TokenSettings,
+    cors: CorsConfig,
+    users_table: Option<String>,
+    authorizer_response: ResponseMode,
+    cache_ttl: Duration,
+}
+
+impl Spec {
+    fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty variable counts as unset: SAM templates cannot easily omit a variable.
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let secret = match (get("JWT_SECRET"), get("JWT_SECRET_PARAM")) {
+            (Some(value), _) => SecretSource::Inline(parse_secret("JWT_SECRET", value)?),
+            (None, Some(param)) => SecretSource::Param(param),
+            (None, None) => return Err(ConfigError::NoSecret),
+        };
+        let defaults = TokenSettings::default();
+        let tokens = TokenSettings {
+            issuer: get("TOKEN_ISSUER").unwrap_or(defaults.issuer),
+            audience: get("TOKEN_AUDIENCE"),
+            access_ttl_secs: parse_secs(
+                "ACCESS_TOKEN_TTL",
+                get("ACCESS_TOKEN_TTL"),
+                defaults.access_ttl_secs,
+                1..=MAX_ACCESS_TTL_SECS,
+            )?,
+            refresh_ttl_secs: parse_secs(
+                "REFRESH_TOKEN_TTL",
+                get("REFRESH_TOKEN_TTL"),
+                defaults.refresh_ttl_secs,
+                1..=MAX_REFRESH_TTL_SECS,
+            )?,
+            leeway_secs: parse_secs(
+                "TOKEN_LEEWAY",
+                get("TOKEN_LEEWAY"),
+                defaults.leeway_secs,
+                0..=MAX_LEEWAY_SECS,
+            )?,
+        };
+        let authorizer_response = match get("AUTHORIZER_RESPONSE").as_deref().map(str::trim) {
+            None => ResponseMode::Simple,
+            Some(v) if v.eq_ignore_ascii_case("simple") => ResponseMode::Simple,
+            Some(v) if v.eq_ignore_ascii_case("iam") => ResponseMode::Iam,
+            Some(_) => return Err(invalid("AUTHORIZER_RESPONSE", "must be `simple` or `iam`")),
+        };
+        Ok(Self {
+            secret,
+            ttl_param: get("ACCESS_TOKEN_TTL_PARAM"),
+            tokens,
+            cors: parse_cors(get("CORS_ALLOWED_ORIGINS"))?,
+            users_table: get("USERS_TABLE"),
+            authorizer_response,
+            cache_ttl: Duration::from_secs(parse_secs(
+                "SSM_CACHE_TTL",
+                get("SSM_CACHE_TTL"),
+                300,
+                0..=86_400,
+            )?),
+        })
+    }
+
+    fn param_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        if let SecretSource::Param(name) = &self.secret {
+            names.push(name.clone());
+        }
+        names.extend(self.ttl_param.iter().cloned());
+        names
+    }
+
+    fn build(&self, params: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let missing = |name: &String| ConfigError::Ssm {
+            name: name.clone(),
+            message: "parameter not returned".to_owned(),
+        };
+        let secret = match &self.secret {
+            SecretSource::Inline(secret) => secret.clone(),
+            SecretSource::Param(name) => {
+                let value = params.get(name).ok_or_else(|| missing(name))?;
+                parse_secret(name, value.clone())?
+            }
+        };
+        let mut tokens = self.tokens.clone();
+        if let Some(name) = &self.ttl_param {
+            let value = params.get(name).ok_or_else(|| missing(name))?;
+            tokens.access_ttl_secs =
+                parse_secs(name, Some(value.clone()), 0, 1..=MAX_ACCESS_TTL_SECS)?;
+        }
+        Ok(Config {
+            issuer: TokenIssuer::new(&secret, &tokens),
+            verifier: Verifier::new(&secret, &tokens),
+            tokens,
+            cors: self.cors.clone(),
+            users_table: self.users_table.clone(),
+            authorizer_response: self.authorizer_response,
+        })
+    }
+}
+
+/// Loads the configuration once and keeps SSM-sourced values fresh.
+pub struct ConfigLoader {
+    spec: Spec,
+    params: Option<ParameterCache>,
+    current: Mutex<Arc<Config>>,
+}
+
+impl ConfigLoader {
+    /// Loads from the process environment; the SDK is only set up when an SSM parameter is named.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok(), None).await
+    }
+
+    /// Loads through `lookup` (tests pass a map); `sdk` is used for SSM when given, otherwise
+    /// the standard environment configuration is loaded if (and only if) SSM is needed.
+    pub async fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        sdk: Option<SdkConfig>,
+    ) -> Result<Self, ConfigError> {
+        let spec = Spec::from_lookup(&lookup)?;
+        let names = spec.param_names();
+        let (params, values) = if names.is_empty() {
+            (None, HashMap::new())
+        } else {
+            let sdk = match sdk {
+                Some(sdk) => sdk,
+                None => sdk_config().await,
+            };
+            let cache = ParameterCache::new(aws_sdk_ssm::Client::new(&sdk), spec.cache_ttl);
+            let values = cache.get_many(&names).await?;
+            (Some(cache), values)
+        };
+        let config = spec.build(&values)?;
+        Ok(Self {
+            spec,
+            params,
+            current: Mutex::new(Arc::new(config)),
+        })
+    }
+
+    /// The configuration as last loaded.
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(
+            &self
+                .current
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// The configuration, re-reading SSM values older than the cache TTL. A failed refresh keeps
+    /// the last good configuration (and logs a warning): a blip in SSM must not stop sign-ins.
+    pub async fn current(&self) -> Arc<Config> {
+        let Some(cache) = &self.params else {
+            return self.config();
+        };
+        let names = self.spec.param_names();
+        if !cache.is_stale(&names) {
+            return self.config();
+        }
+        match cache
+            .get_many(&names)
+            .await
+            .and_then(|values| self.spec.build(&values))
+        {
+            Ok(config) => {
+                let config = Arc::new(config);
+                *self
+                    .current
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::clone(&config);
+                config
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "configuration refresh failed; keeping the last one");
+                self.config()
+            }
+        }
+    }
+}
+
+fn invalid(name: &str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn parse_secret(name: &str, value: String) -> Result<Secret, ConfigError> {
+    let actual = value.len();
+    Secret::new(value).map_err(|err| match err {
+        auth_core::KeyError::TooShort { required, .. } => ConfigError::SecretTooShort {
+            source_name: name.to_owned(),
+            actual,
+            required,
+        },
+    })
+}
+
+fn parse_secs(
+    name: &str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    let secs: u64 = value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, "must be a whole number of seconds"))?;
+    if !range.contains(&secs) {
+        return Err(invalid(
+            name,
+            &format!(
+                "must be between {} and {} seconds",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(secs)
+}
+
+fn parse_cors(value: Option<String>) -> Result<CorsConfig, ConfigError> {
+    let Some(value) = value else {
+        return Ok(CorsConfig {
+            allowed: AllowedOrigins::Any,
+        });
+    };
+    let origins: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if origins.iter().any(|o| o == "*") {
+        return Ok(CorsConfig {
+            allowed: AllowedOrigins::Any,
+        });
+    }
+    for origin in &origins {
+        let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+        if !scheme_ok || origin.ends_with('/') || origin.contains(char::is_whitespace) {
+            return Err(invalid(
+                "CORS_ALLOWED_ORIGINS",
+                "each entry must be `*` or an origin like https://app.example.com",
+            ));
+        }
+    }
+    Ok(CorsConfig {
+        allowed: AllowedOrigins::List(origins),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "config-test-secret-0123456789abcdef";
+
+    fn spec(vars: &[(&str, &str)]) -> Result<Spec, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Spec::from_lookup(&|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let spec = spec(&[("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(spec.tokens, TokenSettings::default());
+        assert_eq!(spec.cors.allowed, AllowedOrigins::Any);
+        assert_eq!(spec.authorizer_response, ResponseMode::Simple);
+        assert_eq!(spec.cache_ttl, Duration::from_secs(300));
+        assert!(spec.param_names().is_empty());
+    }
+
+    #[test]
+    fn short_secret_names_the_variable() {
+        let err = spec(&[("JWT_SECRET", "too-short")]).err().unwrap();
+        assert!(matches!(
+            err,
+            ConfigError::SecretTooShort {
+                actual: 9,
+                required: 32,
+                ..
+            }
+        ));
+        assert!(err.to_string().starts_with("JWT_SECRET is 9 bytes"));
+    }
+
+    #[test]
+    fn missing_secret_is_an_error() {
+        assert!(matches!(spec(&[]).err().unwrap(), ConfigError::NoSecret));
+    }
+
+    #[test]
+    fn parameters_are_named_when_no_inline_secret() {
+        let spec = spec(&[
+            ("JWT_SECRET_PARAM", "/app/dev/auth/secret"),
+            ("ACCESS_TOKEN_TTL_PARAM", "/app/dev/auth/token/time"),
+        ])
+        .unwrap();
+        assert_eq!(
+            spec.param_names(),
+            ["/app/dev/auth/secret", "/app/dev/auth/token/time"]
+        );
+    }
+
+    #[test]
+    fn ssm_ttl_overrides_the_environment() {
+        let spec = spec(&[
+            ("JWT_SECRET", SECRET),
+            ("ACCESS_TOKEN_TTL", "100"),
+            ("ACCESS_TOKEN_TTL_PARAM", "/p"),
+        ])
+        .unwrap();
+        let params = HashMap::from([("/p".to_owned(), "900".to_owned())]);
+        assert_eq!(spec.build(&params).unwrap().tokens.access_ttl_secs, 900);
+    }
+
+    #[test]
+    fn bad_numbers_name_the_variable() {
+        for (name, value) in [
+            ("ACCESS_TOKEN_TTL", "soon"),
+            ("ACCESS_TOKEN_TTL", "0"),
+            ("REFRESH_TOKEN_TTL", "-5"),
+            ("TOKEN_LEEWAY", "61"),
+        ] {
+            let err = spec(&[("JWT_SECRET", SECRET), (name, value)])
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, ConfigError::Invalid { name: n, .. } if n == name),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn response_mode_and_audience_parse() {
+        let spec = spec(&[
+            ("JWT_SECRET", SECRET),
+            ("AUTHORIZER_RESPONSE", "IAM"),
+            ("TOKEN_AUDIENCE", "orders"),
+            ("TOKEN_ISSUER", "https://auth.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(spec.authorizer_response, ResponseMode::Iam);
+        assert_eq!(spec.tokens.audience.as_deref(), Some("orders"));
+        assert_eq!(spec.tokens.issuer, "https://auth.example.com");
+    }
+
+    #[test]
+    fn cors_list_is_parsed_and_matched() {
+        let spec = spec(&[
+            ("JWT_SECRET", SECRET),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example.com, https://b.example.com",
+            ),
+        ])
+        .unwrap();
+        let cors = spec.cors;
+        assert_eq!(
+            cors.allow_origin(Some("https://b.example.com")),
+            (Some("https://b.example.com".to_owned()), true)
+        );
+        assert_eq!(
+            cors.allow_origin(Some("https://evil.example.com")),
+            (None, true)
+        );
+        assert!(spec_err("CORS_ALLOWED_ORIGINS", "a.example.com"));
+    }
+
+    fn spec_err(name: &str, value: &str) -> bool {
+        spec(&[("JWT_SECRET", SECRET), (name, value)]).is_err()
+    }
+}

@@ -1,0 +1,59 @@
+//! Error types of the AWS adapters.
+
+use thiserror::Error;
+
+/// Why configuration could not be loaded. Messages name the variable or parameter at fault.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// Neither JWT_SECRET nor JWT_SECRET_PARAM is set.
+    #[error("no signing secret: set JWT_SECRET or JWT_SECRET_PARAM")]
+    NoSecret,
+    /// The secret is too short.
+    #[error("{source_name} is {actual} bytes; at least {required} are required")]
+    SecretTooShort {
+        /// Variable or parameter the secret came from.
+        source_name: String,
+        /// Its length.
+        actual: usize,
+        /// The minimum.
+        required: usize,
+    },
+    /// A variable or parameter has a value that does not parse or is out of range.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// Variable or parameter name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An SSM parameter could not be read.
+    #[error("SSM parameter {name} could not be read: {message}")]
+    Ssm {
+        /// Parameter name.
+        name: String,
+        /// The SDK's explanation.
+        message: String,
+    },
+}
+
+/// Why a DynamoDB operation failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A conditional create found the item already there.
+    #[error("item already exists")]
+    AlreadyExists,
+    /// A conditional update or delete found the item missing or changed.
+    #[error("item is missing or was changed concurrently")]
+    ConditionFailed,
+    /// A stored item does not have the expected attributes.
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(&'static str),
+    /// The DynamoDB call failed.
+    #[error("dynamodb {operation} failed: {message}")]
+    Dynamo {
+        /// Operation name.
+        operation: &'static str,
+        /// The SDK's explanation.
+        message: String,
+    },
+}

@@ -1,0 +1,118 @@
+//! The DynamoDB table of users and refresh tokens (partition key `pk`, sort key `sk`, TTL `ttl`).
+//!
+//! Item layout (see docs/DESIGN.md):
+//! - user profile: `pk = USER#<username>`, `sk = PROFILE`, `password_hash`, `created_at`,
+//!   `session_epoch` (bumped by logout);
+//! - refresh token: `pk = USER#<username>`, `sk = REFRESH#<jti>`, `epoch` (the user's
+//!   `session_epoch` when issued), `expires_at`, `ttl`.
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use crate::error::StoreError;
+
+pub(crate) const PROFILE_SK: &str = "PROFILE";
+
+/// The table, through the real AWS SDK.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) client: Client,
+    pub(crate) table: String,
+}
+
+impl Store {
+    /// A store over `table`.
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(sdk),
+            table: table.into(),
+        }
+    }
+
+    /// Creates the table with the expected key schema and TTL attribute (local use and tests;
+    /// deployed tables come from template.yaml).
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|err| dynamo("CreateTable", err))
+        };
+        let key = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(|err| dynamo("CreateTable", err))
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(attribute("pk")?)
+            .attribute_definitions(attribute("sk")?)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(|err| dynamo("CreateTable", err))?;
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name("ttl")
+            .enabled(true)
+            .build()
+            .map_err(|err| dynamo("UpdateTimeToLive", err))?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|err| dynamo("UpdateTimeToLive", err))?;
+        Ok(())
+    }
+}
+
+pub(crate) fn user_pk(username: &str) -> AttributeValue {
+    AttributeValue::S(format!("USER#{username}"))
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) fn get_n(
+    item: &std::collections::HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<u64, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or(StoreError::Corrupt(name))
+}
+
+pub(crate) fn get_s<'a>(
+    item: &'a std::collections::HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or(StoreError::Corrupt(name))
+}
+
+pub(crate) fn dynamo<E: std::error::Error>(operation: &'static str, err: E) -> StoreError {
+    StoreError::Dynamo {
+        operation,
+        message: DisplayErrorContext(&err).to_string(),
+    }
+}

@@ -1,0 +1,47 @@
+//! The claims our tokens carry.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a token is an access token or a refresh token (the `type` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    /// Presented to APIs; checked by the authorizer.
+    Access,
+    /// Presented only to the token endpoint to get a new pair.
+    Refresh,
+}
+
+/// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience string.
+    One(String),
+    /// An array of audiences.
+    Many(Vec<String>),
+}
+
+/// The claims of an access or refresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the user name.
+    pub sub: String,
+    /// Audience, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Issued at, epoch seconds.
+    pub iat: u64,
+    /// Expires at, epoch seconds.
+    pub exp: u64,
+    /// Not before, epoch seconds (never written by us; checked when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// Unique token id.
+    pub jti: String,
+    /// Access or refresh.
+    #[serde(rename = "type")]
+    pub token_type: TokenType,
+}

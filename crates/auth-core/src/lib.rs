@@ -1,0 +1,30 @@
+//! Pure core of the JWT authentication layer: claims, keys, issuing and verifying tokens,
+//! bearer parsing, IAM policy documents, OAuth2 wire types and password hashing.
+//!
+//! No AWS SDK, no async runtime, no I/O: everything here takes bytes, strings and settings and
+//! returns values, so it is easy to test, fuzz and benchmark.
+#![warn(missing_docs)]
+
+mod bearer;
+mod claims;
+mod error;
+mod issue;
+mod keys;
+mod oauth;
+mod password;
+mod policy;
+mod settings;
+mod verify;
+
+pub use bearer::BearerToken;
+pub use claims::{Audience, Claims, TokenType};
+pub use error::{BearerError, IssueError, KeyError, PasswordError, PolicyError, VerifyError};
+pub use issue::{IssuedToken, TokenIssuer, TokenPair};
+pub use keys::Secret;
+pub use oauth::{ErrorBody, OAuthError, TokenResponse};
+pub use password::{PasswordHasher, check_password_policy};
+pub use policy::{
+    AuthorizerContext, IamResponse, MethodArn, PolicyDocument, SimpleResponse, Statement,
+};
+pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
+pub use verify::{MAX_TOKEN_BYTES, Verifier};

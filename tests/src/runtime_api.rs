@@ -1,0 +1,361 @@
+//! A Lambda Runtime API on loopback, enough of it to run a function binary as Lambda does:
+//! `GET /invocation/next`, `POST /invocation/{id}/response`, `POST /invocation/{id}/error` and
+//! `POST /init/error` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::workspace_root;
+
+/// What the function answered for one invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `POST /response` with this body.
+    Response(Value),
+    /// `POST /error` with these fields.
+    Error {
+        /// `errorType`.
+        error_type: String,
+        /// `errorMessage`.
+        error_message: String,
+    },
+}
+
+impl Outcome {
+    /// The response body; panics on an error outcome.
+    pub fn response(self) -> Value {
+        match self {
+            Self::Response(value) => value,
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
+
+    /// Whether this is the error API Gateway turns into 401.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Error { error_message, .. } if error_message == "Unauthorized")
+    }
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<(String, Vec<u8>)>,
+    results: HashMap<String, Outcome>,
+    init_error: Option<String>,
+    first_poll: Option<Instant>,
+    next_id: u64,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// The Runtime API server.
+pub struct RuntimeApi {
+    address: String,
+    shared: Arc<Shared>,
+}
+
+impl RuntimeApi {
+    /// Listens on a free 127.0.0.1 port.
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let shared = Arc::new(Shared::default());
+        let accept_shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = Arc::clone(&accept_shared);
+                std::thread::spawn(move || serve(stream, &shared));
+            }
+        });
+        Self { address, shared }
+    }
+
+    /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Queues an event and waits for the function's answer.
+    pub fn invoke(&self, payload: &[u8], timeout: Duration) -> Result<Outcome, String> {
+        let mut state = self.shared.state.lock().unwrap();
+        state.next_id += 1;
+        let id = format!("req-{:08}", state.next_id);
+        state.queue.push_back((id.clone(), payload.to_vec()));
+        self.shared.changed.notify_all();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(outcome) = state.results.remove(&id) {
+                return Ok(outcome);
+            }
+            if let Some(err) = &state.init_error {
+                return Err(format!("init error: {err}"));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err("timed out waiting for the function".to_owned());
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap().0;
+        }
+    }
+
+    /// The body of `POST /init/error`, once the function has reported one.
+    pub fn init_error(&self, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.state.lock().unwrap();
+        loop {
+            if state.init_error.is_some() {
+                return state.init_error.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap().0;
+        }
+    }
+
+    /// When the function first asked for an invocation.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.shared.state.lock().unwrap().first_poll
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut length = 0usize;
+    let mut chunked = false;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().ok()?;
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.eq_ignore_ascii_case("chunked");
+            }
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            chunk.truncate(size);
+            body.extend_from_slice(&chunk);
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some(Request { method, path, body })
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader) {
+        let path = request.path.trim_start_matches("/2018-06-01/runtime");
+        let written = if request.method == "GET" && path == "/invocation/next" {
+            let (id, body) = next_invocation(shared);
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 30_000;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                 Lambda-Runtime-Aws-Request-Id: {id}\r\n\
+                 Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
+                 Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:test\r\n\
+                 Lambda-Runtime-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1\r\n\
+                 Content-Length: {}\r\n\r\n",
+                body.len()
+            );
+            writer
+                .write_all(head.as_bytes())
+                .and_then(|()| writer.write_all(&body))
+        } else if request.method == "POST" {
+            record(shared, path, &request.body);
+            writer.write_all(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n",
+            )
+        } else {
+            writer.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+fn next_invocation(shared: &Shared) -> (String, Vec<u8>) {
+    let mut state = shared.state.lock().unwrap();
+    state.first_poll.get_or_insert_with(Instant::now);
+    shared.changed.notify_all();
+    loop {
+        if let Some(next) = state.queue.pop_front() {
+            return next;
+        }
+        state = shared.changed.wait(state).unwrap();
+    }
+}
+
+fn record(shared: &Shared, path: &str, body: &[u8]) {
+    let mut state = shared.state.lock().unwrap();
+    if path == "/init/error" {
+        state.init_error = Some(String::from_utf8_lossy(body).into_owned());
+    } else if let Some(rest) = path.strip_prefix("/invocation/") {
+        let (id, kind) = rest.split_once('/').unwrap_or((rest, ""));
+        let outcome = if kind == "response" {
+            Outcome::Response(serde_json::from_slice(body).unwrap_or(Value::Null))
+        } else {
+            let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            Outcome::Error {
+                error_type: value["errorType"].as_str().unwrap_or_default().to_owned(),
+                error_message: value["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        };
+        state.results.insert(id.to_owned(), outcome);
+    }
+    shared.changed.notify_all();
+}
+
+/// A built function binary running against its own Runtime API, with its output captured.
+pub struct Function {
+    api: RuntimeApi,
+    child: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    /// When the process was started.
+    pub started: Instant,
+}
+
+/// Where `cargo build` put the binary `name`.
+pub fn binary(name: &str) -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target"));
+    let profile = std::env::var("E2E_PROFILE").unwrap_or_else(|_| "debug".to_owned());
+    let path = target.join(profile).join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --bins` first (make test does)",
+        path.display()
+    );
+    path
+}
+
+impl Function {
+    /// Starts the binary `name` with exactly `env` (plus the Lambda variables).
+    pub fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        let api = RuntimeApi::start();
+        let started = Instant::now();
+        let mut child = Command::new(binary(name))
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("RUST_LOG", "debug")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = Arc::clone(&output);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    output.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        Self {
+            api,
+            child,
+            output,
+            started,
+        }
+    }
+
+    /// Invokes with an event and waits (at most 30 s) for the answer.
+    pub fn invoke(&self, event: &Value) -> Outcome {
+        self.invoke_raw(&serde_json::to_vec(event).unwrap())
+    }
+
+    /// Invokes with raw bytes (which need not be JSON).
+    pub fn invoke_raw(&self, payload: &[u8]) -> Outcome {
+        self.api
+            .invoke(payload, Duration::from_secs(30))
+            .unwrap_or_else(|err| panic!("{err}\n--- function output ---\n{}", self.logs()))
+    }
+
+    /// The init error the function reported, if it reports one within 10 s.
+    pub fn init_error(&self) -> Option<String> {
+        self.api.init_error(Duration::from_secs(10))
+    }
+
+    /// The Runtime API it talks to.
+    pub fn api(&self) -> &RuntimeApi {
+        &self.api
+    }
+
+    /// Everything the function wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
