@@ -1,6 +1,11 @@
 //! Test harness shared by the workspace's integration tests: moto_server on a free loopback port,
 //! and a Lambda Runtime API on loopback that runs the built function binaries.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod moto;
 pub mod runtime_api;

@@ -85,24 +85,30 @@ impl RuntimeApi {
         &self.address
     }
 
-    /// Queues an event and waits for the function's answer.
-    pub fn invoke(&self, payload: &[u8], timeout: Duration) -> Result<Outcome, String> {
+    /// Queues an event; the id identifies its answer.
+    pub fn submit(&self, payload: &[u8]) -> String {
         let mut state = self.shared.state.lock().unwrap();
         state.next_id += 1;
         let id = format!("req-{:08}", state.next_id);
         state.queue.push_back((id.clone(), payload.to_vec()));
         self.shared.changed.notify_all();
+        id
+    }
+
+    /// Waits up to `timeout` for the answer to `id`; `None` if it has not come yet.
+    pub fn wait(&self, id: &str, timeout: Duration) -> Option<Result<Outcome, String>> {
         let deadline = Instant::now() + timeout;
+        let mut state = self.shared.state.lock().unwrap();
         loop {
-            if let Some(outcome) = state.results.remove(&id) {
-                return Ok(outcome);
+            if let Some(outcome) = state.results.remove(id) {
+                return Some(Ok(outcome));
             }
             if let Some(err) = &state.init_error {
-                return Err(format!("init error: {err}"));
+                return Some(Err(format!("init error: {err}")));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err("timed out waiting for the function".to_owned());
+                return None;
             }
             state = self.shared.changed.wait_timeout(state, left).unwrap().0;
         }
@@ -259,7 +265,7 @@ fn record(shared: &Shared, path: &str, body: &[u8]) {
 /// A built function binary running against its own Runtime API, with its output captured.
 pub struct Function {
     api: RuntimeApi,
-    child: Child,
+    child: Mutex<Child>,
     output: Arc<Mutex<Vec<u8>>>,
     /// When the process was started.
     pub started: Instant,
@@ -294,7 +300,7 @@ impl Function {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
             .env("AWS_REGION", "us-east-1")
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", "info")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -319,7 +325,7 @@ impl Function {
         }
         Self {
             api,
-            child,
+            child: Mutex::new(child),
             output,
             started,
         }
@@ -332,9 +338,38 @@ impl Function {
 
     /// Invokes with raw bytes (which need not be JSON).
     pub fn invoke_raw(&self, payload: &[u8]) -> Outcome {
-        self.api
-            .invoke(payload, Duration::from_secs(30))
-            .unwrap_or_else(|err| panic!("{err}\n--- function output ---\n{}", self.logs()))
+        let id = self.api.submit(payload);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.api.wait(&id, Duration::from_millis(100)) {
+                Some(Ok(outcome)) => return outcome,
+                Some(Err(err)) => panic!("{err}\n--- function output ---\n{}", self.logs()),
+                None => {}
+            }
+            if let Some(status) = self.child.lock().unwrap().try_wait().unwrap() {
+                panic!(
+                    "function exited ({status})\n--- function output ---\n{}",
+                    self.logs()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out\n--- function output ---\n{}",
+                self.logs()
+            );
+        }
+    }
+
+    /// Waits up to 10 s for the process to exit (a failed init), returning its exit status.
+    pub fn wait_exit(&self) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.lock().unwrap().try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// The init error the function reported, if it reports one within 10 s.
@@ -355,7 +390,8 @@ impl Function {
 
 impl Drop for Function {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

@@ -1,5 +1,10 @@
 //! The DynamoDB store against moto_server, through the real SDK.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use auth_aws::{NewUser, Store, StoreError, emulator_sdk_config};
 use e2e::moto::moto;

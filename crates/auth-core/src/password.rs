@@ -46,7 +46,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 ];
 
 /// Hashes and verifies passwords with argon2id (19 MiB, t=2, p=1: the OWASP recommendation).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PasswordHasher {
     argon: Argon2<'static>,
 }

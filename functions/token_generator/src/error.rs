@@ -1,0 +1,57 @@
+//! Everything a request can fail with, mapped to the wire in one place.
+
+use auth_core::{OAuthError, PasswordError};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Malformed(&'static str),
+    #[error("the {0} parameter is missing")]
+    MissingField(&'static str),
+    #[error("the grant type is not supported")]
+    UnsupportedGrant,
+    #[error("the username or password is incorrect")]
+    BadCredentials,
+    /// The reason is logged; the client only learns that the refresh token is no good.
+    #[error("the refresh token is invalid, expired or revoked")]
+    RefreshRejected(&'static str),
+    #[error("{0}")]
+    WeakPassword(PasswordError),
+    #[error("the username is already registered")]
+    UserExists,
+    #[error("the access token is missing, invalid or expired")]
+    InvalidToken(&'static str),
+    #[error("no such resource")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// HTTP status and `error` code.
+    pub fn wire(&self) -> (u16, &'static str) {
+        match self {
+            Self::Malformed(_) | Self::MissingField(_) | Self::WeakPassword(_) => {
+                (400, OAuthError::InvalidRequest.code())
+            }
+            Self::UnsupportedGrant => (400, OAuthError::UnsupportedGrantType.code()),
+            Self::BadCredentials | Self::RefreshRejected(_) => {
+                (400, OAuthError::InvalidGrant.code())
+            }
+            Self::InvalidToken(_) => (401, OAuthError::InvalidToken.code()),
+            Self::UserExists => (409, "user_exists"),
+            Self::NotFound => (404, "not_found"),
+            Self::MethodNotAllowed(_) => (405, "method_not_allowed"),
+            Self::Internal(_) => (500, OAuthError::ServerError.code()),
+        }
+    }
+}
+
+impl From<auth_aws::StoreError> for ApiError {
+    fn from(err: auth_aws::StoreError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}

@@ -1,0 +1,160 @@
+//! Routing by path (with or without a stage prefix) and method.
+
+use std::time::Instant;
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::App;
+use crate::accounts;
+use crate::body::Params;
+use crate::error::ApiError;
+use crate::grants;
+use crate::response;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Token,
+    Register,
+    Login,
+    Logout,
+    Health,
+}
+
+impl Route {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Token => "/token",
+            Self::Register => "/auth/register",
+            Self::Login => "/auth/login",
+            Self::Logout => "/auth/logout",
+            Self::Health => "/health",
+        }
+    }
+
+    fn exact(path: &str) -> Option<Self> {
+        [
+            Self::Token,
+            Self::Register,
+            Self::Login,
+            Self::Logout,
+            Self::Health,
+        ]
+        .into_iter()
+        .find(|route| route.name() == path)
+    }
+
+    /// The route for a path, also when it carries a stage or base-path prefix (`/dev/token`).
+    fn resolve(path: &str) -> Option<Self> {
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        Self::exact(path).or_else(|| {
+            let rest = path.strip_prefix('/')?;
+            let (_, tail) = rest.split_once('/')?;
+            Self::exact(path.get(path.len() - tail.len() - 1..)?)
+        })
+    }
+}
+
+/// Handles one request; never fails (every error is a response).
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let started = Instant::now();
+    let config = app.loader.current().await;
+    let route = Route::resolve(request.uri().path());
+    let method = request.method().clone();
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let mut response = match (route, &method) {
+        (None, _) => response::error(&ApiError::NotFound),
+        (Some(_), &Method::OPTIONS) => {
+            response::preflight(header("access-control-request-headers"))
+        }
+        (Some(Route::Health), &Method::GET | &Method::HEAD) => {
+            response::json(200, &json!({"status": "ok"}))
+        }
+        (Some(Route::Health), _) => {
+            response::error(&ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
+        }
+        (Some(route), &Method::POST) => match dispatch(app, &config, route, &request).await {
+            Ok(response) => response,
+            Err(err) => response::error(&err),
+        },
+        (Some(_), _) => response::error(&ApiError::MethodNotAllowed("POST, OPTIONS")),
+    };
+    response::add_cors(&mut response, &config.cors, header("origin"));
+    tracing::info!(
+        method = %method,
+        route = route.map_or("unknown", Route::name),
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request handled"
+    );
+    response
+}
+
+async fn dispatch(
+    app: &App,
+    config: &auth_aws::Config,
+    route: Route,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let expires_in = config.tokens.access_ttl_secs;
+    match route {
+        Route::Token => {
+            let params = Params::parse(request)?;
+            let pair = grants::token(app, config, &params).await?;
+            Ok(response::tokens(&pair, expires_in))
+        }
+        Route::Login => {
+            let params = Params::parse(request)?;
+            let pair = grants::password(app, config, &params).await?;
+            Ok(response::tokens(&pair, expires_in))
+        }
+        Route::Register => {
+            let params = Params::parse(request)?;
+            let username = accounts::register(app, &params).await?;
+            Ok(response::json(
+                201,
+                &json!({"username": username, "message": "registered"}),
+            ))
+        }
+        Route::Logout => {
+            accounts::logout(app, request).await?;
+            Ok(response::json(200, &json!({"message": "logged out"})))
+        }
+        Route::Health => Ok(response::json(200, &json!({"status": "ok"}))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_resolve_with_and_without_stage() {
+        assert_eq!(Route::resolve("/token"), Some(Route::Token));
+        assert_eq!(Route::resolve("/token/"), Some(Route::Token));
+        assert_eq!(Route::resolve("/dev/token"), Some(Route::Token));
+        assert_eq!(Route::resolve("/prod/auth/login"), Some(Route::Login));
+        assert_eq!(Route::resolve("/auth/register"), Some(Route::Register));
+        assert_eq!(Route::resolve("/v1/health"), Some(Route::Health));
+    }
+
+    #[test]
+    fn unknown_paths_do_not_resolve() {
+        for path in [
+            "/",
+            "",
+            "/tokens",
+            "/a/b/token",
+            "/auth",
+            "/dev/auth",
+            "//token/x",
+        ] {
+            assert_eq!(Route::resolve(path), None, "{path}");
+        }
+    }
+}

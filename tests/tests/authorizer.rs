@@ -1,0 +1,293 @@
+//! The built `authorizer` binary under the Lambda Runtime API harness, with the events in
+//! events/authorizer: every flavour, every rejection, and what it logs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::TcpListener;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use e2e::event;
+use e2e::runtime_api::{Function, Outcome};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+const SECRET: &str = "e2e-authorizer-secret-0123456789abcdef";
+const STAGE_WILDCARD: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/*";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn claims() -> Value {
+    json!({"iss": "lambda-api", "sub": "alice@example.com", "iat": now(), "exp": now() + 600,
+           "jti": "jti-1", "type": "access"})
+}
+
+fn sign_with(claims: &Value, alg: Algorithm, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn sign(claims: &Value) -> String {
+    sign_with(claims, Algorithm::HS256, SECRET)
+}
+
+fn patched(mut claims: Value, key: &str, value: Value) -> Value {
+    claims[key] = value;
+    claims
+}
+
+/// A sample event with the placeholder replaced by `token`.
+fn with_token(name: &str, token: &str) -> Value {
+    let text = event(name)
+        .to_string()
+        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn authorizer(extra: &[(&str, &str)]) -> Function {
+    let mut env = vec![("JWT_SECRET", SECRET)];
+    env.extend_from_slice(extra);
+    Function::start("authorizer", &env)
+}
+
+fn assert_allow(response: &Value) {
+    assert_eq!(response["principalId"], "alice@example.com");
+    let statement = &response["policyDocument"]["Statement"][0];
+    assert_eq!(response["policyDocument"]["Version"], "2012-10-17");
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Action"], "execute-api:Invoke");
+    assert_eq!(statement["Resource"], json!([STAGE_WILDCARD]));
+    assert_eq!(response["context"]["sub"], "alice@example.com");
+}
+
+#[test]
+fn rest_token_event_with_valid_token_is_allowed_for_the_whole_stage() {
+    let function = authorizer(&[]);
+    let response = function
+        .invoke(&with_token("authorizer/rest-token.json", &sign(&claims())))
+        .response();
+    assert_allow(&response);
+}
+
+#[test]
+fn rest_request_events_find_the_header_in_any_case() {
+    let function = authorizer(&[]);
+    for name in [
+        "authorizer/rest-request.json",
+        "authorizer/rest-request-lowercase-header.json",
+    ] {
+        let response = function
+            .invoke(&with_token(name, &sign(&claims())))
+            .response();
+        assert_allow(&response);
+    }
+}
+
+#[test]
+fn http_api_event_gets_a_simple_response_by_default() {
+    let function = authorizer(&[]);
+    let response = function
+        .invoke(&with_token("authorizer/http-api-v2.json", &sign(&claims())))
+        .response();
+    assert_eq!(
+        response,
+        json!({"isAuthorized": true, "context": {"sub": "alice@example.com"}})
+    );
+}
+
+#[test]
+fn http_api_event_gets_a_policy_in_iam_mode() {
+    let function = authorizer(&[("AUTHORIZER_RESPONSE", "iam")]);
+    let response = function
+        .invoke(&with_token("authorizer/http-api-v2.json", &sign(&claims())))
+        .response();
+    assert_eq!(
+        response["policyDocument"]["Statement"][0]["Resource"],
+        json!(["arn:aws:execute-api:us-east-1:123456789012:abc123defg/$default/*"])
+    );
+    let refused = function.invoke(&event("authorizer/http-api-v2-no-header.json"));
+    assert!(refused.is_unauthorized(), "{refused:?}");
+}
+
+#[test]
+fn hostile_rest_events_are_unauthorized() {
+    let function = authorizer(&[]);
+    for name in [
+        "rest-token-missing-bearer.json",
+        "rest-token-empty.json",
+        "rest-token-basic-scheme.json",
+        "rest-token-alg-none.json",
+        "rest-token-garbage.json",
+        "rest-token-truncated.json",
+        "rest-token-oversized.json",
+        "rest-token-no-method-arn.json",
+        "rest-request-no-header.json",
+        "not-an-event.json",
+    ] {
+        let outcome = function.invoke(&event(&format!("authorizer/{name}")));
+        assert_eq!(
+            outcome,
+            Outcome::Error {
+                error_type: "Unauthorized".into(),
+                error_message: "Unauthorized".into()
+            },
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn malformed_events_are_unauthorized_not_a_runtime_error() {
+    let function = authorizer(&[]);
+    for payload in [
+        json!(null),
+        json!([]),
+        json!("TOKEN"),
+        json!({"type": "TOKEN"}),
+        json!({"type": "TOKEN", "authorizationToken": 5, "methodArn": 7}),
+        json!({"type": "REQUEST", "headers": "Authorization"}),
+    ] {
+        assert!(function.invoke(&payload).is_unauthorized(), "{payload}");
+    }
+}
+
+#[test]
+fn http_api_without_token_is_not_authorized() {
+    let function = authorizer(&[]);
+    let response = function
+        .invoke(&event("authorizer/http-api-v2-no-header.json"))
+        .response();
+    assert_eq!(response, json!({"isAuthorized": false}));
+    let response = function
+        .invoke(&with_token("authorizer/http-api-v2.json", "not.a.jwt"))
+        .response();
+    assert_eq!(response, json!({"isAuthorized": false}));
+}
+
+#[test]
+fn invalid_tokens_are_unauthorized() {
+    let function = authorizer(&[("TOKEN_AUDIENCE", "orders-api")]);
+    let good = patched(claims(), "aud", json!("orders-api"));
+    assert_allow(
+        &function
+            .invoke(&with_token("authorizer/rest-token.json", &sign(&good)))
+            .response(),
+    );
+    let other_secret = sign_with(
+        &good,
+        Algorithm::HS256,
+        "another-secret-0123456789abcdef-xyz",
+    );
+    let hs512 = sign_with(&good, Algorithm::HS512, SECRET);
+    let tampered = {
+        let token = sign(&good);
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged = sign(&patched(good.clone(), "sub", json!("admin")));
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            forged.split('.').nth(1).unwrap(),
+            parts[2]
+        )
+    };
+    for (case, token) in [
+        (
+            "expired",
+            sign(&patched(good.clone(), "exp", json!(now() - 3600))),
+        ),
+        (
+            "not yet valid",
+            sign(&patched(good.clone(), "nbf", json!(now() + 3600))),
+        ),
+        (
+            "wrong issuer",
+            sign(&patched(good.clone(), "iss", json!("evil"))),
+        ),
+        (
+            "wrong audience",
+            sign(&patched(good.clone(), "aud", json!("other-api"))),
+        ),
+        ("no audience", sign(&claims())),
+        (
+            "refresh token",
+            sign(&patched(good.clone(), "type", json!("refresh"))),
+        ),
+        ("other secret", other_secret),
+        ("HS512", hs512),
+        ("tampered", tampered),
+    ] {
+        let outcome = function.invoke(&with_token("authorizer/rest-token.json", &token));
+        assert!(outcome.is_unauthorized(), "{case}: {outcome:?}");
+    }
+}
+
+#[test]
+fn logs_name_the_reason_but_never_the_token_or_secret() {
+    let function = authorizer(&[]);
+    let token = sign(&claims());
+    let expired = sign(&patched(claims(), "exp", json!(now() - 3600)));
+    function
+        .invoke(&with_token("authorizer/rest-token.json", &token))
+        .response();
+    assert!(
+        function
+            .invoke(&with_token("authorizer/rest-token.json", &expired))
+            .is_unauthorized()
+    );
+    let logs = function.logs();
+    assert!(logs.contains("expired"), "{logs}");
+    for secret in [token.as_str(), expired.as_str(), SECRET] {
+        assert!(!logs.contains(secret));
+        // Not even the signature part on its own.
+        assert!(!logs.contains(secret.rsplit('.').next().unwrap()));
+    }
+}
+
+#[test]
+fn short_secret_fails_the_cold_start_with_a_clear_message() {
+    let function = Function::start("authorizer", &[("JWT_SECRET", "too-short")]);
+    let status = function.wait_exit().expect("the process should exit");
+    assert!(!status.success());
+    assert!(
+        function
+            .logs()
+            .contains("JWT_SECRET is 9 bytes; at least 32 are required"),
+        "{}",
+        function.logs()
+    );
+}
+
+#[test]
+fn cold_start_with_inline_secret_makes_no_network_call() {
+    // Any AWS call would go to this listener; none may arrive.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let function = authorizer(&[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ]);
+    assert_allow(
+        &function
+            .invoke(&with_token("authorizer/rest-token.json", &sign(&claims())))
+            .response(),
+    );
+    assert!(function.api().first_poll().is_some());
+    assert!(
+        listener.accept().is_err(),
+        "the authorizer connected to the AWS endpoint"
+    );
+}
