@@ -382,6 +382,18 @@ impl Function {
         &self.api
     }
 
+    /// Waits (at most 5 s) until the output contains `needle`; the output as it then is.
+    pub fn logs_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let logs = self.logs();
+            if logs.contains(needle) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Everything the function wrote to stdout and stderr so far.
     pub fn logs(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()

@@ -475,7 +475,7 @@ fn logs_never_contain_passwords_or_tokens() {
         tokens["refresh_token"].as_str().unwrap(),
     ));
     logout(&function, rotated["access_token"].as_str().unwrap());
-    let logs = function.logs();
+    let logs = function.logs_containing("logged out");
     let mut secrets: HashSet<String> = HashSet::from([PASSWORD.to_owned(), SECRET.to_owned()]);
     for pair in [&tokens, &rotated] {
         for key in ["access_token", "refresh_token"] {
@@ -499,9 +499,6 @@ fn missing_table_configuration_fails_the_cold_start() {
     let env = [("JWT_SECRET", SECRET)];
     let function = Function::start("token_generator", &env);
     assert!(function.wait_exit().is_some_and(|s| !s.success()));
-    assert!(
-        function.logs().contains("USERS_TABLE"),
-        "{}",
-        function.logs()
-    );
+    let logs = function.logs_containing("USERS_TABLE");
+    assert!(logs.contains("USERS_TABLE"), "{logs}");
 }

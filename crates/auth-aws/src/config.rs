@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use auth_core::{MAX_LEEWAY_SECS, Secret, TokenIssuer, TokenSettings, Verifier};
+use auth_core::{
+    MAX_LEEWAY_SECS, RouteRules, Secret, TokenIssuer, TokenSettings, TokenSource, Verifier,
+};
 use aws_config::SdkConfig;
 
 use crate::error::ConfigError;
@@ -75,6 +77,14 @@ pub struct Config {
     pub users_table: Option<String>,
     /// `AUTHORIZER_RESPONSE`: how HTTP API events are answered.
     pub authorizer_response: ResponseMode,
+    /// `TOKEN_SOURCES`: where the authorizer looks for the token, in order.
+    pub token_sources: Vec<TokenSource>,
+    /// `ROUTE_RULES` / `ROUTE_RULES_PARAM`: scopes per route; none means any valid token.
+    pub route_rules: RouteRules,
+    /// `CONTEXT_CLAIMS`: claims copied into the authorizer context besides `sub` and `scope`.
+    pub context_claims: Vec<String>,
+    /// `USAGE_IDENTIFIER_CLAIM`: the claim whose value becomes `usageIdentifierKey`.
+    pub usage_identifier_claim: Option<String>,
 }
 
 /// Where the signing secret comes from.
@@ -91,7 +101,17 @@ struct Spec {
     cors: CorsConfig,
     users_table: Option<String>,
     authorizer_response: ResponseMode,
+    token_sources: Vec<TokenSource>,
+    rules: RulesSource,
+    context_claims: Vec<String>,
+    usage_identifier_claim: Option<String>,
     cache_ttl: Duration,
+}
+
+/// Where the route rules come from.
+enum RulesSource {
+    Inline(RouteRules),
+    Param(String),
 }
 
 impl Spec {
@@ -132,8 +152,33 @@ impl Spec {
             Some(v) if v.eq_ignore_ascii_case("iam") => ResponseMode::Iam,
             Some(_) => return Err(invalid("AUTHORIZER_RESPONSE", "must be `simple` or `iam`")),
         };
+        let token_sources = match get("TOKEN_SOURCES") {
+            None => vec![TokenSource::Authorization],
+            Some(spec) => TokenSource::parse_list(&spec)
+                .map_err(|err| invalid("TOKEN_SOURCES", &err.to_string()))?,
+        };
+        let rules = match (get("ROUTE_RULES"), get("ROUTE_RULES_PARAM")) {
+            (Some(json), _) => RulesSource::Inline(
+                RouteRules::parse(&json).map_err(|err| invalid("ROUTE_RULES", &err.to_string()))?,
+            ),
+            (None, Some(param)) => RulesSource::Param(param),
+            (None, None) => RulesSource::Inline(RouteRules::default()),
+        };
+        let context_claims = get("CONTEXT_CLAIMS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             secret,
+            token_sources,
+            rules,
+            context_claims,
+            usage_identifier_claim: get("USAGE_IDENTIFIER_CLAIM"),
             ttl_param: get("ACCESS_TOKEN_TTL_PARAM"),
             tokens,
             cors: parse_cors(get("CORS_ALLOWED_ORIGINS"))?,
@@ -154,6 +199,9 @@ impl Spec {
             names.push(name.clone());
         }
         names.extend(self.ttl_param.iter().cloned());
+        if let RulesSource::Param(name) = &self.rules {
+            names.push(name.clone());
+        }
         names
     }
 
@@ -175,7 +223,18 @@ impl Spec {
             tokens.access_ttl_secs =
                 parse_secs(name, Some(value.clone()), 0, 1..=MAX_ACCESS_TTL_SECS)?;
         }
+        let route_rules = match &self.rules {
+            RulesSource::Inline(rules) => rules.clone(),
+            RulesSource::Param(name) => {
+                let json = params.get(name).ok_or_else(|| missing(name))?;
+                RouteRules::parse(json).map_err(|err| invalid(name, &err.to_string()))?
+            }
+        };
         Ok(Config {
+            token_sources: self.token_sources.clone(),
+            route_rules,
+            context_claims: self.context_claims.clone(),
+            usage_identifier_claim: self.usage_identifier_claim.clone(),
             issuer: TokenIssuer::new(&secret, &tokens),
             verifier: Verifier::new(&secret, &tokens),
             tokens,
@@ -440,6 +499,45 @@ mod tests {
         assert_eq!(spec.authorizer_response, ResponseMode::Iam);
         assert_eq!(spec.tokens.audience.as_deref(), Some("orders"));
         assert_eq!(spec.tokens.issuer, "https://auth.example.com");
+    }
+
+    #[test]
+    fn authorizer_settings_parse() {
+        let spec = spec(&[
+            ("JWT_SECRET", SECRET),
+            ("TOKEN_SOURCES", "query:token,header:authorization"),
+            (
+                "ROUTE_RULES",
+                r#"{"rules": [{"route": "$connect", "any_of": ["chat"]}]}"#,
+            ),
+            ("CONTEXT_CLAIMS", "email, groups"),
+            ("USAGE_IDENTIFIER_CLAIM", "api_key"),
+        ])
+        .unwrap();
+        assert_eq!(
+            spec.token_sources,
+            vec![
+                TokenSource::Query("token".into()),
+                TokenSource::Authorization
+            ]
+        );
+        assert_eq!(spec.context_claims, vec!["email", "groups"]);
+        assert_eq!(spec.usage_identifier_claim.as_deref(), Some("api_key"));
+        assert!(matches!(spec.rules, RulesSource::Inline(_)));
+        assert!(spec_err("ROUTE_RULES", "{not json"));
+        assert!(spec_err("TOKEN_SOURCES", "body:token"));
+    }
+
+    #[test]
+    fn route_rules_can_come_from_ssm() {
+        let spec = spec(&[("JWT_SECRET", SECRET), ("ROUTE_RULES_PARAM", "/app/rules")]).unwrap();
+        assert_eq!(spec.param_names(), ["/app/rules"]);
+        let params = HashMap::from([("/app/rules".to_owned(), r#"{"rules": []}"#.to_owned())]);
+        assert!(spec.build(&params).is_ok());
+        let params = HashMap::from([("/app/rules".to_owned(), "nope".to_owned())]);
+        assert!(
+            matches!(spec.build(&params), Err(ConfigError::Invalid { name, .. }) if name == "/app/rules")
+        );
     }
 
     #[test]

@@ -44,4 +44,7 @@ pub struct Claims {
     /// Access or refresh.
     #[serde(rename = "type")]
     pub token_type: TokenType,
+    /// Space-delimited scopes (RFC 8693 §4.2), when granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }

@@ -128,3 +128,25 @@ pub enum PasswordError {
     #[error("password hashing failed")]
     Hashing,
 }
+
+/// Why `TOKEN_SOURCES` could not be parsed.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SourceError {
+    /// Not a comma-separated list of `header:<name>`, `query:<name>` or `cookie:<name>`.
+    #[error("expected a comma-separated list of header:<name>, query:<name> or cookie:<name>")]
+    Malformed,
+}
+
+/// Why route rules could not be parsed.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RulesError {
+    /// Not valid JSON of the expected shape.
+    #[error("route rules are not valid: {0}")]
+    Json(String),
+    /// A rule's route is not `METHOD /path` or a WebSocket route key.
+    #[error("route {0:?} is not `METHOD /path` or a route key like `$connect`")]
+    BadRoute(String),
+    /// A rule names no requirement, or several.
+    #[error("route {0:?} must have exactly one of public, any_of, all_of")]
+    BadRequirement(String),
+}

@@ -84,6 +84,7 @@ impl TokenIssuer {
             nbf: None,
             jti,
             token_type,
+            scope: None,
         };
         let token = jsonwebtoken::encode(&self.header, &claims, &self.key)?;
         Ok(IssuedToken { token, claims })

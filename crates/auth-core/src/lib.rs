@@ -13,12 +13,17 @@ mod keys;
 mod oauth;
 mod password;
 mod policy;
+mod rules;
 mod settings;
+mod sources;
 mod verify;
 
 pub use bearer::BearerToken;
 pub use claims::{Audience, Claims, TokenType};
-pub use error::{BearerError, IssueError, KeyError, PasswordError, PolicyError, VerifyError};
+pub use error::{
+    BearerError, IssueError, KeyError, PasswordError, PolicyError, RulesError, SourceError,
+    VerifyError,
+};
 pub use issue::{IssuedToken, TokenIssuer, TokenPair};
 pub use keys::Secret;
 pub use oauth::{ErrorBody, OAuthError, TokenResponse};
@@ -26,5 +31,7 @@ pub use password::{PasswordHasher, check_password_policy};
 pub use policy::{
     AuthorizerContext, IamResponse, MethodArn, PolicyDocument, SimpleResponse, Statement,
 };
+pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
 pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
+pub use sources::{TokenSource, cookie_value};
 pub use verify::{MAX_TOKEN_BYTES, Verifier};

@@ -25,6 +25,8 @@ pub struct MethodArn<'a> {
     pub method: &'a str,
     /// Resource path without the leading slash (may be empty).
     pub path: &'a str,
+    /// Everything after `<stage>/`: `GET/pets/7`, or a WebSocket route key like `$connect`.
+    pub route: &'a str,
 }
 
 impl<'a> MethodArn<'a> {
@@ -49,12 +51,12 @@ impl<'a> MethodArn<'a> {
         else {
             return Err(PolicyError::MalformedArn);
         };
-        let mut parts = rest.splitn(4, '/');
-        let (Some(api_id), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next())
+        let mut parts = rest.splitn(3, '/');
+        let (Some(api_id), Some(stage), Some(route)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(PolicyError::MalformedArn);
         };
-        let path = parts.next().unwrap_or("");
+        let (method, path) = route.split_once('/').unwrap_or((route, ""));
         // Everything that ends up in our policy must be a plain name: no wildcards, separators
         // or quotes smuggled in through the event.
         let plain = |s: &str| {
@@ -77,16 +79,44 @@ impl<'a> MethodArn<'a> {
             stage,
             method,
             path,
+            route,
         })
+    }
+
+    /// An ARN from its parts (tests and tools).
+    pub fn parse_route(
+        partition: &'a str,
+        region: &'a str,
+        account: &'a str,
+        api_id: &'a str,
+        stage: &'a str,
+        route: &'a str,
+    ) -> Self {
+        let (method, path) = route.split_once('/').unwrap_or((route, ""));
+        Self {
+            partition,
+            region,
+            account,
+            api_id,
+            stage,
+            method,
+            path,
+            route,
+        }
+    }
+
+    /// `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/`.
+    pub fn stage_prefix(&self) -> String {
+        format!(
+            "arn:{}:execute-api:{}:{}:{}/{}/",
+            self.partition, self.region, self.account, self.api_id, self.stage
+        )
     }
 
     /// `arn:...:<api-id>/<stage>/*`: every method and route of this API and stage, so that the
     /// decision API Gateway caches per token is right for all of them.
     pub fn stage_wildcard(&self) -> String {
-        format!(
-            "arn:{}:execute-api:{}:{}:{}/{}/*",
-            self.partition, self.region, self.account, self.api_id, self.stage
-        )
+        format!("{}*", self.stage_prefix())
     }
 }
 
@@ -115,16 +145,23 @@ pub struct Statement {
     pub resource: Vec<String>,
 }
 
+impl Statement {
+    /// A statement over `execute-api:Invoke` with the given effect (`Allow` or `Deny`).
+    pub fn new(effect: &'static str, resource: Vec<String>) -> Self {
+        Self {
+            action: "execute-api:Invoke",
+            effect,
+            resource,
+        }
+    }
+}
+
 impl PolicyDocument {
     /// Allows `execute-api:Invoke` on the given resources.
     pub fn allow(resource: Vec<String>) -> Self {
         Self {
             version: "2012-10-17",
-            statement: vec![Statement {
-                action: "execute-api:Invoke",
-                effect: "Allow",
-                resource,
-            }],
+            statement: vec![Statement::new("Allow", resource)],
         }
     }
 }
@@ -139,6 +176,9 @@ pub struct IamResponse {
     pub policy_document: PolicyDocument,
     /// Passed to the backend as `requestContext.authorizer`.
     pub context: AuthorizerContext,
+    /// The usage-plan API key, when usage plans are keyed by a claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_identifier_key: Option<String>,
 }
 
 /// The simple answer of an HTTP API (payload 2.0) authorizer.
@@ -159,8 +199,20 @@ mod tests {
     const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/pets/7";
 
     #[test]
+    fn websocket_arn_has_a_route_key() {
+        let arn = MethodArn::parse("arn:aws:execute-api:us-east-1:123456789012:ws1/prod/$connect")
+            .unwrap();
+        assert_eq!(
+            (arn.method, arn.path, arn.route),
+            ("$connect", "", "$connect")
+        );
+    }
+
+    #[test]
     fn method_arn_parts_are_parsed() {
         let arn = MethodArn::parse(ARN).unwrap();
+        assert_eq!(arn.route, "GET/pets/7");
+        assert_eq!(arn.route, "GET/pets/7");
         assert_eq!(
             (
                 arn.region,
@@ -221,6 +273,7 @@ mod tests {
             principal_id: "alice".into(),
             policy_document: PolicyDocument::allow(vec!["arn:x/*".into()]),
             context: AuthorizerContext::new(),
+            usage_identifier_key: None,
         };
         let json = serde_json::to_value(&response).unwrap();
         assert_eq!(json["principalId"], "alice");

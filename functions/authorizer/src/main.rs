@@ -1,19 +1,12 @@
-//! The API Gateway Lambda authorizer: REST TOKEN and REQUEST events, HTTP API payload 2.0.
+//! The API Gateway Lambda authorizer binary: REST TOKEN and REQUEST, WebSocket `$connect`, and
+//! HTTP API payload 2.0 events. The logic lives in the library (lib.rs).
 //!
-//! It takes the raw event JSON and classifies it itself: with a strict event type the runtime
-//! would answer a malformed event with its own parse error, and API Gateway would turn that into
-//! a 500 instead of the 401 every bad request deserves.
-
-mod error;
-mod event;
-mod response;
+//! The runtime loop is tuned for the hot path: a current-thread tokio runtime (one invocation at
+//! a time, no worker threads to wake), and no per-invocation tracing span.
 
 use auth_aws::ConfigLoader;
+use authorizer::{Answer, AuthorizerEvent, Denied, authorize};
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::Value;
-
-use crate::error::Denied;
-use crate::response::Answer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -27,13 +20,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
     };
     let loader = &loader;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<AuthorizerEvent>| async move {
         handle(loader, &event.payload).await
     }))
     .await
 }
 
-async fn handle(loader: &ConfigLoader, payload: &Value) -> Result<Answer, Denied> {
+async fn handle(loader: &ConfigLoader, event: &AuthorizerEvent) -> Result<Answer, Denied> {
     let config = loader.current().await;
-    response::authorize(&config, payload)
+    authorize(&config, event)
 }

@@ -1,72 +1,122 @@
-//! From a classified event and a verified token to the answer API Gateway expects.
+//! From an event and a verified token to the answer API Gateway expects.
 
 use auth_aws::{Config, ResponseMode};
-use auth_core::{
-    AuthorizerContext, BearerToken, Claims, IamResponse, MethodArn, PolicyDocument, SimpleResponse,
-};
+use auth_core::{AuthorizerContext, Caller, IamResponse, MethodArn, SimpleResponse};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context;
 use crate::error::Denied;
 use crate::event::{AuthorizerEvent, Flavour};
+use crate::token;
 
 /// What the function returns: an IAM policy or an HTTP API simple response.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Answer {
+    /// REST TOKEN/REQUEST, WebSocket, and HTTP API in IAM mode.
     Iam(IamResponse),
+    /// HTTP API in simple mode.
     Simple(SimpleResponse),
 }
 
-/// Decides on one event. REST events and HTTP API events in IAM mode are refused with
-/// [`Denied`] (API Gateway: 401); HTTP API simple mode answers `isAuthorized: false` (403).
-pub fn authorize(config: &Config, payload: &Value) -> Result<Answer, Denied> {
-    let Some(event) = AuthorizerEvent::classify(payload) else {
-        return Err(Denied::new("not_an_authorizer_event"));
-    };
+impl Answer {
+    /// Whether the answer lets the requested route through.
+    pub fn allows_request(&self) -> bool {
+        match self {
+            Self::Simple(simple) => simple.is_authorized,
+            Self::Iam(_) => true,
+        }
+    }
+}
+
+/// Decides on one event. REST and WebSocket events, and HTTP API events in IAM mode, are refused
+/// with [`Denied`] (API Gateway answers 401); HTTP API simple mode answers `isAuthorized: false`
+/// (403). A valid token whose scopes do not cover the requested route gets its full policy,
+/// which does not allow that route (403), so that the cached answer is right for every route.
+pub fn authorize(config: &Config, event: &AuthorizerEvent) -> Result<Answer, Denied> {
     let simple =
-        event.flavour == Flavour::HttpApi && config.authorizer_response == ResponseMode::Simple;
-    match decide(config, &event) {
-        Ok(answer) => Ok(answer),
-        // The reason was logged when the denial was made.
+        event.flavour() == Flavour::HttpApi && config.authorizer_response == ResponseMode::Simple;
+    match decide(config, event, simple) {
         Err(_) if simple => Ok(Answer::Simple(SimpleResponse {
             is_authorized: false,
             context: AuthorizerContext::new(),
         })),
-        Err(denied) => Err(denied),
+        result => result,
     }
 }
 
-fn decide(config: &Config, event: &AuthorizerEvent<'_>) -> Result<Answer, Denied> {
-    let value = event
-        .authorization
-        .map_err(Denied::new)?
-        .ok_or_else(|| Denied::new("missing_token"))?;
-    let token = BearerToken::parse(value).map_err(|_| Denied::new("malformed_authorization"))?;
+fn decide(config: &Config, event: &AuthorizerEvent, simple: bool) -> Result<Answer, Denied> {
+    if event.flavour() == Flavour::Unknown {
+        return Err(Denied::new("not_an_authorizer_event"));
+    }
+    let arn = event
+        .arn()
+        .ok_or_else(|| Denied::new("missing_method_arn"))?;
+    let arn = MethodArn::parse(arn).map_err(|_| Denied::new("malformed_method_arn"))?;
+    let rules = &config.route_rules;
+    let Some(token) = token::find(&config.token_sources, event)? else {
+        if !rules.is_public(&arn) {
+            return Err(Denied::new("missing_token"));
+        }
+        let decision = rules
+            .decide(&arn, Caller::Anonymous)
+            .ok_or_else(|| Denied::new("policy_too_large"))?;
+        let mut context = AuthorizerContext::new();
+        context.insert("anonymous".to_owned(), Value::Bool(true));
+        return Ok(answer(
+            simple,
+            "anonymous".to_owned(),
+            decision,
+            context,
+            None,
+        ));
+    };
     let claims = config
         .verifier
-        .verify_access(token.as_str())
+        .verify_access(&token)
         .map_err(|err| Denied::new(err.reason()))?;
-    let context = context(&claims);
-    if event.flavour == Flavour::HttpApi && config.authorizer_response == ResponseMode::Simple {
-        return Ok(Answer::Simple(SimpleResponse {
-            is_authorized: true,
-            context,
-        }));
+    let caller = Caller::Token(claims.scope.as_deref().unwrap_or(""));
+    let decision = rules
+        .decide(&arn, caller)
+        .ok_or_else(|| Denied::new("policy_too_large"))?;
+    if !decision.allowed {
+        tracing::info!(reason = "insufficient_scope", sub = %claims.sub, "route not covered by the token's scopes");
     }
-    let arn = event.arn.ok_or_else(|| Denied::new("missing_method_arn"))?;
-    let arn = MethodArn::parse(arn).map_err(|_| Denied::new("malformed_method_arn"))?;
-    Ok(Answer::Iam(IamResponse {
-        principal_id: claims.sub.clone(),
-        // API Gateway caches this answer per token and applies it to every route of the API,
-        // so it must cover the whole stage, not just the method that was asked about.
-        policy_document: PolicyDocument::allow(vec![arn.stage_wildcard()]),
-        context,
-    }))
+    let context = context::build(&claims, &token, &config.context_claims);
+    let usage_key = config.usage_identifier_claim.as_ref().and_then(|name| {
+        context::payload(&token)?
+            .get(name)?
+            .as_str()
+            .map(str::to_owned)
+    });
+    Ok(answer(simple, claims.sub, decision, context, usage_key))
 }
 
-fn context(claims: &Claims) -> AuthorizerContext {
-    let mut context = AuthorizerContext::new();
-    context.insert("sub".to_owned(), Value::String(claims.sub.clone()));
-    context
+fn answer(
+    simple: bool,
+    principal_id: String,
+    decision: auth_core::Decision,
+    context: AuthorizerContext,
+    usage_identifier_key: Option<String>,
+) -> Answer {
+    if simple {
+        // A simple response cannot list routes: the answer is for this route only (see the
+        // README on caching with route keys in the identity sources).
+        let context = if decision.allowed {
+            context
+        } else {
+            AuthorizerContext::new()
+        };
+        return Answer::Simple(SimpleResponse {
+            is_authorized: decision.allowed,
+            context,
+        });
+    }
+    Answer::Iam(IamResponse {
+        principal_id,
+        policy_document: decision.policy,
+        context,
+        usage_identifier_key,
+    })
 }

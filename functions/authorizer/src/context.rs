@@ -1,0 +1,90 @@
+//! The context handed to backends: `sub`, `scope` and the claims named in `CONTEXT_CLAIMS`,
+//! flattened to what API Gateway accepts (strings, numbers, booleans) and kept small.
+
+use auth_core::{AuthorizerContext, Claims};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+/// A context value longer than this is left out (and logged).
+const MAX_VALUE_BYTES: usize = 1024;
+/// The whole context stays under this, leaving the rest of the response budget to the policy.
+const MAX_CONTEXT_BYTES: usize = 2 * 1024;
+
+/// `sub`, `scope` and the configured claims of an already verified token.
+pub fn build(claims: &Claims, token: &str, extra: &[String]) -> AuthorizerContext {
+    let mut context = AuthorizerContext::new();
+    context.insert("sub".to_owned(), Value::String(claims.sub.clone()));
+    if let Some(scope) = &claims.scope {
+        context.insert("scope".to_owned(), Value::String(scope.clone()));
+    }
+    if extra.is_empty() {
+        return context;
+    }
+    let Some(all) = payload(token) else {
+        return context;
+    };
+    let mut size: usize = context
+        .iter()
+        .map(|(k, v)| k.len() + v.to_string().len() + 4)
+        .sum();
+    for name in extra {
+        if context.contains_key(name) {
+            continue;
+        }
+        let Some(value) = all.get(name).and_then(flatten) else {
+            continue;
+        };
+        let cost = name.len() + value.to_string().len() + 4;
+        if cost > MAX_VALUE_BYTES || size + cost > MAX_CONTEXT_BYTES {
+            tracing::info!(claim = %name, "claim left out of the context: too large");
+            continue;
+        }
+        size += cost;
+        context.insert(name.clone(), value);
+    }
+    context
+}
+
+/// A claim's value as API Gateway accepts it: arrays joined with commas, objects as JSON text,
+/// null left out.
+pub fn flatten(value: &Value) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => Some(value.clone()),
+        Value::Array(items) => Some(Value::String(
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        )),
+        Value::Object(_) => Some(Value::String(value.to_string())),
+    }
+}
+
+/// The claims of a token whose signature has already been verified.
+pub fn payload(token: &str) -> Option<Map<String, Value>> {
+    let encoded = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn values_are_flattened() {
+        assert_eq!(flatten(&json!(["a", "b", 3])), Some(json!("a,b,3")));
+        assert_eq!(flatten(&json!({"k": 1})), Some(json!("{\"k\":1}")));
+        assert_eq!(flatten(&json!(true)), Some(json!(true)));
+        assert_eq!(flatten(&json!(12)), Some(json!(12)));
+        assert_eq!(flatten(&json!(null)), None);
+    }
+}

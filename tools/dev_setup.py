@@ -1,0 +1,103 @@
+"""Prepares moto_server for `make dev`: the users table and the SSM parameters the functions read.
+
+Run by tools/dev.sh with the virtualenv's Python (boto3 comes from tools/requirements-dev.txt).
+Waits until moto_server answers, then creates
+
+- the DynamoDB table (pk S hash, sk S range, on demand, TTL on `ttl`), as template.yaml does;
+- the SecureString holding the HS256 secret: a fresh random one on every run, never printed;
+- the String holding the access-token lifetime in seconds.
+
+Safe to run twice against the same server: existing resources are kept, parameters overwritten.
+"""
+
+import argparse
+import secrets
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint", default="http://127.0.0.1:5005")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--table", default="users-dev")
+    parser.add_argument("--secret-param", default="/app/dev/auth/jwt-secret")
+    parser.add_argument("--ttl-param", default="/app/dev/auth/token/time")
+    parser.add_argument("--access-ttl", default="3600", help="access-token lifetime, seconds")
+    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for moto_server")
+    return parser.parse_args()
+
+
+def wait_for(endpoint: str, timeout: float) -> None:
+    """Returns once anything answers HTTP at `endpoint`; exits after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # an HTTP error status is still an answer
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                sys.exit(f"moto_server did not answer at {endpoint} within {timeout:.0f}s")
+            time.sleep(0.2)
+
+
+def create_table(dynamodb, table: str) -> None:
+    try:
+        dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except dynamodb.exceptions.ResourceInUseException:
+        pass  # left by an earlier run against the same server
+    dynamodb.get_waiter("table_exists").wait(TableName=table)
+    dynamodb.update_time_to_live(
+        TableName=table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    wait_for(args.endpoint, args.wait)
+    session = boto3.session.Session(
+        region_name=args.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    dynamodb = session.client("dynamodb", endpoint_url=args.endpoint)
+    ssm = session.client("ssm", endpoint_url=args.endpoint)
+
+    create_table(dynamodb, args.table)
+    ssm.put_parameter(
+        Name=args.secret_param,
+        Type="SecureString",
+        Value=secrets.token_urlsafe(48),
+        Overwrite=True,
+    )
+    ssm.put_parameter(
+        Name=args.ttl_param,
+        Type="String",
+        Value=args.access_ttl,
+        Overwrite=True,
+    )
+    print(f"  table      {args.table} (pk/sk, PAY_PER_REQUEST, TTL on `ttl`)")
+    print(f"  parameter  {args.secret_param} (SecureString, new random secret)")
+    print(f"  parameter  {args.ttl_param} = {args.access_ttl}")
+
+
+if __name__ == "__main__":
+    main()
