@@ -34,6 +34,13 @@ fn token_generator_events_are_api_gateway_http_events() {
 }
 
 #[test]
+fn example_route_rules_parse() {
+    let text =
+        std::fs::read_to_string(workspace_root().join("docs/route-rules.example.json")).unwrap();
+    auth_core::RouteRules::parse(&text).unwrap();
+}
+
+#[test]
 fn authorizer_events_have_their_flavours_shape() {
     for name in files("authorizer") {
         let value = event(&format!("authorizer/{name}"));
@@ -42,7 +49,7 @@ fn authorizer_events_have_their_flavours_shape() {
         }
         let ok = if name.starts_with("http-api-v2") {
             serde_json::from_value::<ApiGatewayV2CustomAuthorizerV2Request>(value).is_ok()
-        } else if name.starts_with("rest-request") {
+        } else if name.starts_with("rest-request") || name.starts_with("websocket") {
             serde_json::from_value::<ApiGatewayCustomAuthorizerRequestTypeRequest>(value).is_ok()
         } else {
             assert_eq!(value["type"], "TOKEN", "{name}");
