@@ -29,8 +29,8 @@ help: ## List the targets
 
 venv: $(VENV_STAMP) ## Create .venv and install the pinned Python tools (moto, boto3, cargo-lambda)
 
+# An existing .venv is reused (only the install runs); a missing or broken one is created.
 $(VENV_STAMP): $(REQUIREMENTS)
-	@# An existing .venv is reused; a broken or missing one is (re)created.
 	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	touch $@

@@ -40,7 +40,7 @@ mkdir -p "$state"
 for name in moto watch; do
     pid_file=$state/$name.pid
     if [[ -s $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-        die "a previous make dev is still running ($name, pid $(cat "$pid_file")); stop it first"
+        die "a previous make dev is still running ($name, pid $(cat "$pid_file")); stop it first, or run \`make clean-dev\` if that process is not ours"
     fi
     rm -f "$pid_file"
 done

@@ -1,0 +1,313 @@
+//! The figures of one run, printed for people (a block) and for scripts (one `RESULT {json}`
+//! line), and the summary table built from those lines by `--summary`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::error::BenchError;
+use crate::process::Memory;
+use crate::server::Samples;
+
+/// The label run.sh gives baseline (a); the summary divides CPU by its CPU.
+pub const BLOCKING_LABEL: &str = "baseline-blocking";
+/// The label run.sh gives baseline (b).
+pub const RUNTIME_LABEL: &str = "baseline-runtime";
+
+/// Everything measured for one binary and event.
+#[derive(Debug)]
+pub struct Measurement {
+    /// `--label`.
+    pub label: String,
+    /// The function binary.
+    pub binary: PathBuf,
+    /// The event file, if any, and the bytes sent.
+    pub event: Option<PathBuf>,
+    /// Size of the event sent.
+    pub event_bytes: usize,
+    /// Warm-up invocations (not measured).
+    pub warmup: usize,
+    /// Round trips of the measured invocations, sorted.
+    pub latencies: Vec<Duration>,
+    /// Wall time of the measured phase.
+    pub wall: Duration,
+    /// `/proc/<pid>/stat` utime + stime over the measured phase, in ticks.
+    pub cpu_ticks: u64,
+    /// Ticks per second, and whether it came from `getconf CLK_TCK` (else assumed 100).
+    pub clk_tck: (u64, bool),
+    /// schedstat CPU over the measured phase, ns.
+    pub cpu_sched_ns: Option<u64>,
+    /// The driver's own CPU over the measured phase (schedstat, all its threads), ns.
+    pub harness_sched_ns: Option<u64>,
+    /// Spawn to first `GET /next`, one per fresh process, sorted.
+    pub cold_starts: Vec<Duration>,
+    /// Memory after the measured phase.
+    pub memory: Memory,
+    /// `--growth-check`: (invocations, VmRSS before, VmRSS after, VmHWM after).
+    pub growth: Option<(usize, u64, u64, u64)>,
+    /// `/response` posts among the measured invocations.
+    pub responses: u64,
+    /// `/error` posts among the measured invocations.
+    pub errors: u64,
+    /// First bodies and stray posts.
+    pub samples: Samples,
+    /// Bytes the function wrote to stdout/stderr during the measured phase.
+    pub log_bytes: u64,
+    /// Where they went.
+    pub log: PathBuf,
+}
+
+impl Measurement {
+    fn invocations(&self) -> usize {
+        self.latencies.len()
+    }
+
+    fn per_invocation_us(&self, ns: u64) -> f64 {
+        ns as f64 / 1_000.0 / self.invocations() as f64
+    }
+
+    /// CPU µs per invocation from utime + stime.
+    fn cpu_us_ticks(&self) -> f64 {
+        self.cpu_ticks as f64 * 1e6 / self.clk_tck.0 as f64 / self.invocations() as f64
+    }
+
+    /// CPU µs per invocation, the schedstat figure when there is one (ns resolution), else
+    /// utime + stime (10 ms resolution: ±1 µs per invocation over 10000 invocations).
+    pub fn cpu_us(&self) -> f64 {
+        self.cpu_sched_ns.map_or_else(|| self.cpu_us_ticks(), |ns| self.per_invocation_us(ns))
+    }
+
+    /// The human-readable block.
+    pub fn print_block(&self) {
+        let lat = |p: f64| us(percentile(&self.latencies, p));
+        let mean = self.latencies.iter().sum::<Duration>() / self.invocations().max(1) as u32;
+        let max = self.latencies.last().copied().unwrap_or_default();
+        println!("== {} ==", self.label);
+        println!("  binary        {}", self.binary.display());
+        match &self.event {
+            Some(path) => println!("  event         {} ({} bytes)", path.display(), self.event_bytes),
+            None => println!("  event         {{}}"),
+        }
+        println!(
+            "  invocations   {} measured after {} warm-up: {} responses, {} errors, {} stray posts",
+            self.invocations(),
+            self.warmup,
+            self.responses,
+            self.errors,
+            self.samples.stray_posts
+        );
+        println!(
+            "  latency       p50 {:.1} µs  p90 {:.1} µs  p99 {:.1} µs  mean {:.1} µs  max {:.1} µs",
+            lat(50.0),
+            lat(90.0),
+            lat(99.0),
+            us(mean),
+            us(max)
+        );
+        println!(
+            "  throughput    {:.0} invocations/s, one at a time",
+            self.invocations() as f64 / self.wall.as_secs_f64()
+        );
+        let tck = if self.clk_tck.1 { "getconf CLK_TCK" } else { "assumed" };
+        print!(
+            "  function CPU  {:.2} µs/inv (utime+stime: {} ticks at {}/s, {tck})",
+            self.cpu_us_ticks(),
+            self.cpu_ticks,
+            self.clk_tck.0
+        );
+        match self.cpu_sched_ns {
+            Some(ns) => println!("; {:.2} µs/inv (schedstat)", self.per_invocation_us(ns)),
+            None => println!(),
+        }
+        if let Some(ns) = self.harness_sched_ns {
+            println!(
+                "  harness CPU   {:.2} µs/inv (driver + Runtime API threads, schedstat)",
+                self.per_invocation_us(ns)
+            );
+        }
+        if !self.cold_starts.is_empty() {
+            println!(
+                "  cold start    median {:.2} ms  p90 {:.2} ms  ({} processes, spawn to first GET /next)",
+                ms(percentile(&self.cold_starts, 50.0)),
+                ms(percentile(&self.cold_starts, 90.0)),
+                self.cold_starts.len()
+            );
+        }
+        println!(
+            "  memory        VmHWM {} KiB ({:.1} MiB)  VmRSS {} KiB ({:.1} MiB)",
+            self.memory.hwm_kib,
+            mib(self.memory.hwm_kib),
+            self.memory.rss_kib,
+            mib(self.memory.rss_kib)
+        );
+        if let Some((n, before, after, hwm)) = self.growth {
+            println!(
+                "  growth        {n} more invocations: VmRSS {before} -> {after} KiB ({:+} KiB), VmHWM {hwm} KiB",
+                after as i64 - before as i64
+            );
+        }
+        println!(
+            "  log           {} bytes, {:.1} bytes/invocation, in {}",
+            self.log_bytes,
+            self.log_bytes as f64 / self.invocations() as f64,
+            self.log.display()
+        );
+        if let Some(body) = &self.samples.response {
+            println!("  response      {}", truncate(body, 160));
+        }
+        if let Some(body) = &self.samples.error {
+            println!("  error         {}", truncate(body, 160));
+        }
+    }
+
+    /// The figures as one JSON object (the `RESULT` line).
+    pub fn to_json(&self) -> Value {
+        let lat = |p: f64| round(us(percentile(&self.latencies, p)), 1);
+        json!({
+            "label": self.label,
+            "binary": self.binary,
+            "event": self.event,
+            "event_bytes": self.event_bytes,
+            "invocations": self.invocations(),
+            "warmup": self.warmup,
+            "responses": self.responses,
+            "errors": self.errors,
+            "stray_posts": self.samples.stray_posts,
+            "latency_us": {
+                "p50": lat(50.0), "p90": lat(90.0), "p99": lat(99.0),
+                "max": round(us(self.latencies.last().copied().unwrap_or_default()), 1),
+            },
+            "invocations_per_sec": round(self.invocations() as f64 / self.wall.as_secs_f64(), 0),
+            "cpu_us_per_invocation": round(self.cpu_us(), 2),
+            "cpu_us_per_invocation_ticks": round(self.cpu_us_ticks(), 2),
+            "cpu_us_per_invocation_schedstat": self.cpu_sched_ns.map(|ns| round(self.per_invocation_us(ns), 2)),
+            "cpu_ticks": self.cpu_ticks,
+            "clk_tck": self.clk_tck.0,
+            "harness_cpu_us_per_invocation": self.harness_sched_ns.map(|ns| round(self.per_invocation_us(ns), 2)),
+            "cold_start_ms": (!self.cold_starts.is_empty()).then(|| json!({
+                "median": round(ms(percentile(&self.cold_starts, 50.0)), 2),
+                "p90": round(ms(percentile(&self.cold_starts, 90.0)), 2),
+                "samples": self.cold_starts.len(),
+            })),
+            "vm_hwm_kib": self.memory.hwm_kib,
+            "vm_rss_kib": self.memory.rss_kib,
+            "growth": self.growth.map(|(n, before, after, hwm)| json!({
+                "invocations": n, "vm_rss_before_kib": before, "vm_rss_after_kib": after,
+                "vm_hwm_after_kib": hwm,
+            })),
+            "log_bytes_per_invocation": round(self.log_bytes as f64 / self.invocations() as f64, 1),
+        })
+    }
+}
+
+/// Nearest-rank percentile of sorted samples.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// `--summary`: one table row per `RESULT` line, CPU also as a ratio to the two baselines.
+pub fn print_summary(path: &Path) -> Result<(), BenchError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| BenchError::Read { path: path.to_owned(), source })?;
+    let rows: Vec<Value> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("RESULT "))
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect();
+    let cpu = |row: &Value| row["cpu_us_per_invocation"].as_f64();
+    let baseline = |label: &str| rows.iter().find(|r| r["label"] == label).and_then(cpu);
+    let (blocking, runtime) = (baseline(BLOCKING_LABEL), baseline(RUNTIME_LABEL));
+    let ratio = |value: Option<f64>, base: Option<f64>| match (value, base) {
+        (Some(v), Some(b)) if b > 0.0 => format!("{:.2}x", v / b),
+        _ => "-".to_owned(),
+    };
+    let num = |v: &Value, digits: usize| {
+        v.as_f64().map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
+    };
+    println!(
+        "{:<30} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8}",
+        "label",
+        "ok",
+        "err",
+        "p50 µs",
+        "p90 µs",
+        "p99 µs",
+        "CPU µs",
+        "/blocking",
+        "/runtime",
+        "cold ms",
+        "HWM MiB",
+        "log B"
+    );
+    for row in &rows {
+        println!(
+            "{:<30} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8}",
+            row["label"].as_str().unwrap_or("?"),
+            row["responses"],
+            row["errors"],
+            num(&row["latency_us"]["p50"], 1),
+            num(&row["latency_us"]["p90"], 1),
+            num(&row["latency_us"]["p99"], 1),
+            num(&row["cpu_us_per_invocation"], 2),
+            ratio(cpu(row), blocking),
+            ratio(cpu(row), runtime),
+            num(&row["cold_start_ms"]["median"], 2),
+            row["vm_hwm_kib"].as_f64().map_or_else(|| "-".to_owned(), |k| format!("{:.1}", k / 1024.0)),
+            num(&row["log_bytes_per_invocation"], 0),
+        );
+    }
+    for row in rows.iter().filter(|r| r["growth"].is_object()) {
+        let g = &row["growth"];
+        println!(
+            "growth {}: {} more invocations, VmRSS {} -> {} KiB",
+            row["label"].as_str().unwrap_or("?"),
+            g["invocations"],
+            g["vm_rss_before_kib"],
+            g["vm_rss_after_kib"]
+        );
+    }
+    Ok(())
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10_f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_pick_a_sample() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_micros).collect();
+        assert_eq!(percentile(&samples, 50.0), Duration::from_micros(50));
+        assert_eq!(percentile(&samples, 99.0), Duration::from_micros(99));
+        assert_eq!(percentile(&samples, 100.0), Duration::from_micros(100));
+        assert_eq!(percentile(&samples[..1], 90.0), Duration::from_micros(1));
+    }
+}
