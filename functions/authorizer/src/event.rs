@@ -81,25 +81,21 @@ impl AuthorizerEvent {
     }
 
     /// Every value of header `name` (case-insensitive), from `headers` and `multiValueHeaders`,
-    /// without repeats. `Err` when a header map is not a map of strings.
+    /// without repeats: two different values anywhere are visible to the caller, which refuses
+    /// them as ambiguous. `Err` when a map is not a map of strings.
     pub fn header(&self, name: &str) -> Result<Vec<Cow<'_, str>>, Malformed> {
         let mut values = lookup(self.headers.as_deref(), name, true)?;
-        for value in lookup(self.multi_value_headers.as_deref(), name, true)? {
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
+        values.extend(lookup(self.multi_value_headers.as_deref(), name, true)?);
+        dedup(&mut values);
         Ok(values)
     }
 
-    /// Every value of query parameter `name` (case-sensitive), without repeats.
+    /// Every value of query parameter `name` (case-sensitive), from both query maps, without
+    /// repeats.
     pub fn query(&self, name: &str) -> Result<Vec<Cow<'_, str>>, Malformed> {
         let mut values = lookup(self.query.as_deref(), name, false)?;
-        for value in lookup(self.multi_value_query.as_deref(), name, false)? {
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
+        values.extend(lookup(self.multi_value_query.as_deref(), name, false)?);
+        dedup(&mut values);
         Ok(values)
     }
 
@@ -112,6 +108,18 @@ impl AuthorizerEvent {
                 Ok(values.0)
             }
         }
+    }
+}
+
+fn dedup(values: &mut Vec<Cow<'_, str>>) {
+    if values.len() > 1 {
+        let mut seen: Vec<Cow<'_, str>> = Vec::with_capacity(values.len());
+        for value in values.drain(..) {
+            if !seen.contains(&value) {
+                seen.push(value);
+            }
+        }
+        *values = seen;
     }
 }
 
@@ -331,15 +339,11 @@ impl<'de> Visitor<'de> for EventVisitor {
                     set(&mut event.method_arn, map.next_value::<LenientString>()?.0)
                 }
                 Field::RouteArn => set(&mut event.route_arn, map.next_value::<LenientString>()?.0),
-                Field::Headers => set(&mut event.headers, Some(map.next_value()?)),
-                Field::MultiValueHeaders => {
-                    set(&mut event.multi_value_headers, Some(map.next_value()?))
-                }
-                Field::Query => set(&mut event.query, Some(map.next_value()?)),
-                Field::MultiValueQuery => {
-                    set(&mut event.multi_value_query, Some(map.next_value()?))
-                }
-                Field::Cookies => set(&mut event.cookies, Some(map.next_value()?)),
+                Field::Headers => set(&mut event.headers, map.next_value()?),
+                Field::MultiValueHeaders => set(&mut event.multi_value_headers, map.next_value()?),
+                Field::Query => set(&mut event.query, map.next_value()?),
+                Field::MultiValueQuery => set(&mut event.multi_value_query, map.next_value()?),
+                Field::Cookies => set(&mut event.cookies, map.next_value()?),
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                     false
