@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::BenchError;
+use crate::server::Outcome;
 
 /// The usage text for `--help`.
 pub const USAGE: &str = "\
@@ -25,6 +26,8 @@ OPTIONS:
   --label <name>         the name in the report (default: binary and event file names)
   --log <file>           where the function's stdout/stderr go (default: a file in $TMPDIR)
   --timeout-secs <s>     how long one invocation or cold start may take (default 10)
+  --expect <outcome>     `response` or `error`: fail (after reporting) if any measured
+                         invocation answered otherwise
 ";
 
 /// What to do.
@@ -63,6 +66,8 @@ pub struct Options {
     pub log: PathBuf,
     /// `--timeout-secs`, default 10.
     pub timeout_secs: u64,
+    /// `--expect`: what every measured invocation must answer.
+    pub expect: Option<Outcome>,
 }
 
 impl Mode {
@@ -79,9 +84,11 @@ impl Mode {
         let mut label = None;
         let mut log = None;
         let mut timeout_secs = 10;
+        let mut expect = None;
         while let Some(flag) = args.next() {
             let mut value = || {
-                args.next().ok_or_else(|| BenchError::Usage(format!("{flag} needs a value")))
+                args.next()
+                    .ok_or_else(|| BenchError::Usage(format!("{flag} needs a value")))
             };
             match flag.as_str() {
                 "-h" | "--help" => return Ok(Self::Help),
@@ -96,10 +103,23 @@ impl Mode {
                 "--timeout-secs" => timeout_secs = number(&flag, &value()?)?,
                 "--label" => label = Some(value()?),
                 "--log" => log = Some(PathBuf::from(value()?)),
+                "--expect" => {
+                    expect = Some(match value()?.as_str() {
+                        "response" => Outcome::Response,
+                        "error" => Outcome::Error,
+                        other => {
+                            return Err(BenchError::Usage(format!(
+                                "--expect {other}: expected `response` or `error`"
+                            )));
+                        }
+                    });
+                }
                 "--env" => {
                     let pair = value()?;
                     let Some((key, val)) = pair.split_once('=') else {
-                        return Err(BenchError::Usage(format!("--env {pair}: expected KEY=VALUE")));
+                        return Err(BenchError::Usage(format!(
+                            "--env {pair}: expected KEY=VALUE"
+                        )));
                     };
                     env.push((key.to_owned(), val.to_owned()));
                 }
@@ -126,6 +146,7 @@ impl Mode {
             label,
             log,
             timeout_secs: u64::try_from(timeout_secs).unwrap_or(u64::MAX),
+            expect,
         }))
     }
 }
@@ -139,7 +160,9 @@ fn number(flag: &str, value: &str) -> Result<usize, BenchError> {
 
 fn default_label(binary: &std::path::Path, event: Option<&PathBuf>) -> String {
     let stem = |p: &std::path::Path| {
-        p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     };
     match event {
         Some(event) => format!("{}:{}", stem(binary), stem(event)),
@@ -150,7 +173,13 @@ fn default_label(binary: &std::path::Path, event: Option<&PathBuf>) -> String {
 fn file_safe(label: &str) -> String {
     label
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -164,7 +193,8 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_only_the_binary_is_given() {
-        let Mode::Bench(options) = parse(&["--binary", "target/release/authorizer"]).unwrap() else {
+        let Mode::Bench(options) = parse(&["--binary", "target/release/authorizer"]).unwrap()
+        else {
             panic!("expected a bench");
         };
         assert_eq!(options.invocations, 10_000);
@@ -175,15 +205,22 @@ mod tests {
 
     #[test]
     fn env_pairs_split_at_the_first_equals_sign() {
-        let Mode::Bench(options) = parse(&["--binary", "b", "--env", "A=x=y", "--env", "B="]).unwrap()
+        let Mode::Bench(options) =
+            parse(&["--binary", "b", "--env", "A=x=y", "--env", "B="]).unwrap()
         else {
             panic!("expected a bench");
         };
-        assert_eq!(options.env, vec![("A".into(), "x=y".into()), ("B".into(), String::new())]);
+        assert_eq!(
+            options.env,
+            vec![("A".into(), "x=y".into()), ("B".into(), String::new())]
+        );
     }
 
     #[test]
     fn missing_binary_is_a_usage_error() {
-        assert!(matches!(parse(&["--event", "e.json"]), Err(BenchError::Usage(_))));
+        assert!(matches!(
+            parse(&["--event", "e.json"]),
+            Err(BenchError::Usage(_))
+        ));
     }
 }

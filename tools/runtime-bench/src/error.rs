@@ -27,10 +27,27 @@ pub enum BenchError {
     InitFailed(String),
     /// The function process ended while we waited for it.
     #[error("the function exited ({status}) while {waiting_for}; see its log {log}")]
-    Exited { status: ExitStatus, waiting_for: &'static str, log: PathBuf },
+    Exited {
+        status: ExitStatus,
+        waiting_for: &'static str,
+        log: PathBuf,
+    },
     /// The function is alive but did not do what we waited for.
     #[error("the function did not answer within {secs} s while {waiting_for}; see its log {log}")]
-    Timeout { secs: u64, waiting_for: &'static str, log: PathBuf },
+    Timeout {
+        secs: u64,
+        waiting_for: &'static str,
+        log: PathBuf,
+    },
+    /// `--expect` was not met: the event or the function's configuration is probably wrong.
+    #[error(
+        "expected every invocation to answer with {expected}, got {responses} responses and {errors} errors"
+    )]
+    Unexpected {
+        expected: &'static str,
+        responses: u64,
+        errors: u64,
+    },
     /// A /proc file was missing or not in the expected shape.
     #[error("cannot read {path}: {detail}")]
     Proc { path: String, detail: String },

@@ -56,8 +56,10 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     };
     let timeout = Duration::from_secs(options.timeout_secs);
     // Start each run with an empty log, so its size says what this run wrote.
-    std::fs::write(&options.log, b"")
-        .map_err(|source| BenchError::Log { path: options.log.clone(), source })?;
+    std::fs::write(&options.log, b"").map_err(|source| BenchError::Log {
+        path: options.log.clone(),
+        source,
+    })?;
 
     let mut cold_starts = Vec::with_capacity(options.cold_starts);
     for _ in 0..options.cold_starts {
@@ -73,7 +75,12 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     let mut function = Function::spawn(&launch, server.addr())?;
     first_poll(&server, &mut function, options, timeout)?;
     let pid = function.pid();
-    let mut invoker = Invoker { server: &server, event: &event, timeout, next_id: 0 };
+    let mut invoker = Invoker {
+        server: &server,
+        event: &event,
+        timeout,
+        next_id: 0,
+    };
 
     for _ in 0..options.warmup {
         invoker.invoke(&mut function, options)?;
@@ -106,7 +113,12 @@ fn bench(options: &Options) -> Result<(), BenchError> {
             invoker.invoke(&mut function, options)?;
         }
         let after = process::memory(pid)?;
-        Some((options.growth_check, memory.rss_kib, after.rss_kib, after.hwm_kib))
+        Some((
+            options.growth_check,
+            memory.rss_kib,
+            after.rss_kib,
+            after.hwm_kib,
+        ))
     } else {
         None
     };
@@ -136,7 +148,19 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     };
     measurement.print_block();
     println!("RESULT {}", measurement.to_json());
-    Ok(())
+    let expected = match options.expect {
+        Some(Outcome::Response) if errors > 0 => Some("/response"),
+        Some(Outcome::Error) if responses > 0 => Some("/error"),
+        _ => None,
+    };
+    match expected {
+        Some(expected) => Err(BenchError::Unexpected {
+            expected,
+            responses,
+            errors,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The event bytes, with the token patched in.
@@ -144,8 +168,10 @@ fn load_event(options: &Options) -> Result<Arc<[u8]>, BenchError> {
     let Some(path) = &options.event else {
         return Ok(Arc::from(&b"{}"[..]));
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| BenchError::Read { path: path.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| BenchError::Read {
+        path: path.clone(),
+        source,
+    })?;
     let text = match &options.token {
         Some(token) => text.replace("REPLACE_WITH_ACCESS_TOKEN", token),
         None => {
@@ -202,9 +228,11 @@ fn failure(
 ) -> BenchError {
     match (err, function.exited()) {
         (WaitError::InitFailed(body), _) => BenchError::InitFailed(body),
-        (WaitError::Timeout, Some(status)) => {
-            BenchError::Exited { status, waiting_for, log: options.log.clone() }
-        }
+        (WaitError::Timeout, Some(status)) => BenchError::Exited {
+            status,
+            waiting_for,
+            log: options.log.clone(),
+        },
         (WaitError::Timeout, None) => BenchError::Timeout {
             secs: options.timeout_secs,
             waiting_for,

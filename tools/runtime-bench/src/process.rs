@@ -38,10 +38,14 @@ impl Function {
             .create(true)
             .append(true)
             .open(&launch.log)
-            .map_err(|source| BenchError::Log { path: launch.log.clone(), source })?;
-        let log_err = log
-            .try_clone()
-            .map_err(|source| BenchError::Log { path: launch.log.clone(), source })?;
+            .map_err(|source| BenchError::Log {
+                path: launch.log.clone(),
+                source,
+            })?;
+        let log_err = log.try_clone().map_err(|source| BenchError::Log {
+            path: launch.log.clone(),
+            source,
+        })?;
         let mut command = Command::new(&launch.binary);
         command
             .env_clear()
@@ -49,8 +53,14 @@ impl Function {
             .env("AWS_LAMBDA_FUNCTION_NAME", &launch.function_name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", launch.function_name))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2025/11/25/[$LATEST]0123456789abcdef")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", launch.function_name),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                "2025/11/25/[$LATEST]0123456789abcdef",
+            )
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("TZ", ":UTC")
@@ -59,9 +69,10 @@ impl Function {
             .stdout(log)
             .stderr(log_err);
         let spawned_at = Instant::now();
-        let child = command
-            .spawn()
-            .map_err(|source| BenchError::Spawn { binary: launch.binary.clone(), source })?;
+        let child = command.spawn().map_err(|source| BenchError::Spawn {
+            binary: launch.binary.clone(),
+            source,
+        })?;
         Ok(Self { child, spawned_at })
     }
 
@@ -99,16 +110,25 @@ pub fn cpu_time(pid: u32) -> Result<CpuTime, BenchError> {
     let stat = read_proc(&path)?;
     // comm (field 2) may hold spaces and parentheses: count fields after its last ')'.
     // After it come state (field 3), ..., utime (14), stime (15): indices 11 and 12.
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     let fields: Vec<&str> = after.split_ascii_whitespace().collect();
     let field = |index: usize| -> Result<u64, BenchError> {
-        fields.get(index).and_then(|f| f.parse().ok()).ok_or_else(|| BenchError::Proc {
-            path: path.clone(),
-            detail: format!("no numeric field {}", index + 3),
-        })
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| BenchError::Proc {
+                path: path.clone(),
+                detail: format!("no numeric field {}", index + 3),
+            })
     };
     let ticks = field(11)? + field(12)?;
-    Ok(CpuTime { ticks, sched_ns: sched_ns(pid) })
+    Ok(CpuTime {
+        ticks,
+        sched_ns: sched_ns(pid),
+    })
 }
 
 fn sched_ns(pid: u32) -> Option<u64> {
@@ -116,7 +136,9 @@ fn sched_ns(pid: u32) -> Option<u64> {
     for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
         let path = task.ok()?.path().join("schedstat");
         // A thread may end between read_dir and here: skip it.
-        let Ok(text) = fs::read_to_string(path) else { continue };
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
         total += text.split_ascii_whitespace().next()?.parse::<u64>().ok()?;
     }
     Some(total)
@@ -140,9 +162,15 @@ pub fn memory(pid: u32) -> Result<Memory, BenchError> {
             .lines()
             .find_map(|line| line.strip_prefix(name))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or_else(|| BenchError::Proc { path: path.clone(), detail: format!("no {name}") })
+            .ok_or_else(|| BenchError::Proc {
+                path: path.clone(),
+                detail: format!("no {name}"),
+            })
     };
-    Ok(Memory { hwm_kib: field("VmHWM:")?, rss_kib: field("VmRSS:")? })
+    Ok(Memory {
+        hwm_kib: field("VmHWM:")?,
+        rss_kib: field("VmRSS:")?,
+    })
 }
 
 /// Clock ticks per second for `/proc/<pid>/stat`, from `getconf CLK_TCK`; `(100, false)` when
@@ -164,6 +192,8 @@ pub fn file_len(path: &Path) -> u64 {
 }
 
 fn read_proc(path: &str) -> Result<String, BenchError> {
-    fs::read_to_string(path)
-        .map_err(|err| BenchError::Proc { path: path.to_owned(), detail: err.to_string() })
+    fs::read_to_string(path).map_err(|err| BenchError::Proc {
+        path: path.to_owned(),
+        detail: err.to_string(),
+    })
 }

@@ -75,7 +75,8 @@ impl Measurement {
     /// CPU µs per invocation, the schedstat figure when there is one (ns resolution), else
     /// utime + stime (10 ms resolution: ±1 µs per invocation over 10000 invocations).
     pub fn cpu_us(&self) -> f64 {
-        self.cpu_sched_ns.map_or_else(|| self.cpu_us_ticks(), |ns| self.per_invocation_us(ns))
+        self.cpu_sched_ns
+            .map_or_else(|| self.cpu_us_ticks(), |ns| self.per_invocation_us(ns))
     }
 
     /// The human-readable block.
@@ -86,7 +87,11 @@ impl Measurement {
         println!("== {} ==", self.label);
         println!("  binary        {}", self.binary.display());
         match &self.event {
-            Some(path) => println!("  event         {} ({} bytes)", path.display(), self.event_bytes),
+            Some(path) => println!(
+                "  event         {} ({} bytes)",
+                path.display(),
+                self.event_bytes
+            ),
             None => println!("  event         {{}}"),
         }
         println!(
@@ -109,7 +114,11 @@ impl Measurement {
             "  throughput    {:.0} invocations/s, one at a time",
             self.invocations() as f64 / self.wall.as_secs_f64()
         );
-        let tck = if self.clk_tck.1 { "getconf CLK_TCK" } else { "assumed" };
+        let tck = if self.clk_tck.1 {
+            "getconf CLK_TCK"
+        } else {
+            "assumed"
+        };
         print!(
             "  function CPU  {:.2} µs/inv (utime+stime: {} ticks at {}/s, {tck})",
             self.cpu_us_ticks(),
@@ -212,8 +221,10 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// `--summary`: one table row per `RESULT` line, CPU also as a ratio to the two baselines.
 pub fn print_summary(path: &Path) -> Result<(), BenchError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| BenchError::Read { path: path.to_owned(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| BenchError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let rows: Vec<Value> = text
         .lines()
         .filter_map(|line| line.strip_prefix("RESULT "))
@@ -227,7 +238,8 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
         _ => "-".to_owned(),
     };
     let num = |v: &Value, digits: usize| {
-        v.as_f64().map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
+        v.as_f64()
+            .map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
     };
     println!(
         "{:<30} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8}",
@@ -248,8 +260,8 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
         println!(
             "{:<30} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>9} {:>8} {:>8}",
             row["label"].as_str().unwrap_or("?"),
-            row["responses"],
-            row["errors"],
+            num(&row["responses"], 0),
+            num(&row["errors"], 0),
             num(&row["latency_us"]["p50"], 1),
             num(&row["latency_us"]["p90"], 1),
             num(&row["latency_us"]["p99"], 1),
@@ -257,7 +269,9 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
             ratio(cpu(row), blocking),
             ratio(cpu(row), runtime),
             num(&row["cold_start_ms"]["median"], 2),
-            row["vm_hwm_kib"].as_f64().map_or_else(|| "-".to_owned(), |k| format!("{:.1}", k / 1024.0)),
+            row["vm_hwm_kib"]
+                .as_f64()
+                .map_or_else(|| "-".to_owned(), |k| format!("{:.1}", k / 1024.0)),
             num(&row["log_bytes_per_invocation"], 0),
         );
     }

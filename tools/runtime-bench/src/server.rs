@@ -19,7 +19,7 @@ const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
 const INIT_ERROR: &str = "/2018-06-01/runtime/init/error";
 /// What Lambda itself answers to a response or error post.
 const ACCEPTED: &[u8] =
-    b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}";
+    b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
 const NOT_FOUND: &[u8] = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
 const TRACE_ID: &str = "Root=1-69251e40-6b86b273ff34fce19d6b804e;Parent=53995c3f42cd8ad8;Sampled=0";
 /// The deadline we announce: Lambda's default timeout is 3 s; ours is long so it never bites.
@@ -82,7 +82,9 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A poisoned lock means a connection thread panicked: the run is void anyway.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -108,7 +110,11 @@ impl Server {
         let acceptor = thread::Builder::new()
             .name("runtime-api-accept".into())
             .spawn(move || accept(&listener, &accept_shared))?;
-        Ok(Self { addr, shared, acceptor: Some(acceptor) })
+        Ok(Self {
+            addr,
+            shared,
+            acceptor: Some(acceptor),
+        })
     }
 
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -144,7 +150,10 @@ impl Server {
         state.completed = None;
         state.in_flight = Some(id.clone());
         let queued_at = Instant::now();
-        state.queue.push_back(Invocation { id, event: Arc::clone(event) });
+        state.queue.push_back(Invocation {
+            id,
+            event: Arc::clone(event),
+        });
         drop(state);
         self.shared.queued.notify_one();
 
@@ -213,7 +222,9 @@ fn accept(listener: &TcpListener, shared: &Arc<Shared>) {
 fn serve(stream: TcpStream, shared: &Shared) {
     // Without it, Nagle + delayed ACK can hold a small answer back for 40 ms.
     let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else { return };
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::with_capacity(16 * 1024, read_half);
     let mut writer = stream;
     let mut request = Request::default();
@@ -221,7 +232,9 @@ fn serve(stream: TcpStream, shared: &Shared) {
     while let Ok(true) = request.read(&mut reader) {
         let read_at = Instant::now();
         let result = if request.method == "GET" && request.path == NEXT {
-            let Some(invocation) = next_invocation(shared, read_at) else { return };
+            let Some(invocation) = next_invocation(shared, read_at) else {
+                return;
+            };
             out.clear();
             write_next(&mut out, shared, &invocation);
             writer.write_all(&out)
@@ -259,7 +272,10 @@ fn next_invocation(shared: &Shared, polled_at: Instant) -> Option<Invocation> {
         if let Some(invocation) = state.queue.pop_front() {
             return Some(invocation);
         }
-        state = shared.queued.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+        state = shared
+            .queued
+            .wait(state)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
     }
 }
 
@@ -314,4 +330,36 @@ fn complete(shared: &Shared, id: &str, outcome: Outcome, at: Instant, body: &[u8
     state.completed = Some((at, outcome));
     drop(state);
     shared.progressed.notify_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canned_answers_declare_their_true_length() {
+        for answer in [ACCEPTED, NOT_FOUND] {
+            let text = std::str::from_utf8(answer).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("Content-Length: "))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(length, body.len(), "{head}");
+        }
+    }
+
+    #[test]
+    fn response_and_error_posts_are_told_apart() {
+        let mut request = Request::default();
+        request.method = "POST".into();
+        request.path = format!("{INVOCATION}abc/response");
+        assert_eq!(posted_outcome(&request), Some(("abc", Outcome::Response)));
+        request.path = format!("{INVOCATION}abc/error");
+        assert_eq!(posted_outcome(&request), Some(("abc", Outcome::Error)));
+        request.path = NEXT.to_owned();
+        assert_eq!(posted_outcome(&request), None);
+    }
 }

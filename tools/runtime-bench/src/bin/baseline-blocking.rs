@@ -23,7 +23,10 @@ fn main() -> io::Result<()> {
         head.read(&mut reader)?;
         read_body(&mut reader, head.content_length, &mut body)?;
         if head.status != 200 {
-            return Err(io::Error::other(format!("GET /next answered {}", head.status)));
+            return Err(io::Error::other(format!(
+                "GET /next answered {}",
+                head.status
+            )));
         }
 
         post.clear();
@@ -67,7 +70,9 @@ impl Head {
             if self.line.is_empty() {
                 return Ok(());
             }
-            let Some((name, value)) = self.line.split_once(':') else { continue };
+            let Some((name, value)) = self.line.split_once(':') else {
+                continue;
+            };
             let value = value.trim();
             if name.eq_ignore_ascii_case("content-length") {
                 self.content_length = value

@@ -20,7 +20,9 @@ fn main() -> ExitCode {
         }
     }
     let Some(secret) = secret else { return usage() };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     // An expired token is one issued in the past: a day long, ended an hour ago.
     let iat = if expired { now - 86_400 - 3_600 } else { now };
     let claims = json!({

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Whole-binary benchmark: builds the authorizer and the bench tools (release), runs both
+# baselines and the authorizer on several events under runtime-bench's loopback Runtime API,
+# then prints a summary table with CPU ratios to the baselines. See README.md beside this file.
+#
+# Knobs (environment): INVOCATIONS (10000), WARMUP (1000), COLD_STARTS (20),
+# GROWTH (100000 extra invocations for the memory-growth check; 0 skips it),
+# RESULTS (where the RESULT lines are collected).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+
+INVOCATIONS=${INVOCATIONS:-10000}
+WARMUP=${WARMUP:-1000}
+COLD_STARTS=${COLD_STARTS:-20}
+GROWTH=${GROWTH:-100000}
+BIN=${CARGO_TARGET_DIR:-target}/release
+RESULTS=${RESULTS:-$BIN/runtime-bench-results.txt}
+
+cargo build --release -p authorizer -p runtime-bench
+
+# A bench-only secret, 40 bytes (the authorizer requires at least 32).
+SECRET=runtime-bench-secret-0123456789abcdefghi
+TOKEN=$("$BIN/mint-token" "$SECRET")
+EXPIRED=$("$BIN/mint-token" "$SECRET" --expired)
+EVENTS=events/authorizer
+
+bench() {
+    "$BIN/runtime-bench" --invocations "$INVOCATIONS" --warmup "$WARMUP" \
+        --cold-starts "$COLD_STARTS" "$@" | tee -a "$RESULTS"
+    echo
+}
+
+: >"$RESULTS"
+# The baselines get the same event as the authorizer's TOKEN case, so the bytes moved match.
+bench --label baseline-blocking --binary "$BIN/baseline-blocking" \
+    --event "$EVENTS/rest-token.json" --token "$TOKEN" --expect response
+bench --label baseline-runtime --binary "$BIN/baseline-runtime" \
+    --event "$EVENTS/rest-token.json" --token "$TOKEN" --expect response
+
+for event in rest-token rest-request http-api-v2; do
+    growth=()
+    [[ $event == rest-token ]] && growth=(--growth-check "$GROWTH")
+    bench --label "authorizer:$event" --binary "$BIN/authorizer" --env "JWT_SECRET=$SECRET" \
+        --event "$EVENTS/$event.json" --token "$TOKEN" --expect response "${growth[@]}"
+done
+# A denial: API Gateway's 401 is the error "Unauthorized", and the reason is logged.
+bench --label authorizer:rest-token-expired --binary "$BIN/authorizer" --env "JWT_SECRET=$SECRET" \
+    --event "$EVENTS/rest-token.json" --token "$EXPIRED" --expect error --growth-check "$GROWTH"
+
+echo "Summary ($INVOCATIONS invocations after $WARMUP warm-up each; RESULT lines in $RESULTS)"
+"$BIN/runtime-bench" --summary "$RESULTS"
