@@ -248,6 +248,8 @@ fn logs_name_the_reason_but_never_the_token_or_secret() {
     );
     let logs = function.logs_containing("expired");
     assert!(logs.contains("expired"), "{logs}");
+    // A denial is bad input, not an error: one INFO line, no ERROR from the runtime.
+    assert!(!logs.contains("ERROR"), "{logs}");
     for secret in [token.as_str(), expired.as_str(), SECRET] {
         assert!(!logs.contains(secret));
         // Not even the signature part on its own.
