@@ -14,12 +14,13 @@ REQUIREMENTS := tools/requirements-dev.txt
 # Written after a successful install; newer than the requirements file means nothing to do.
 VENV_STAMP := $(VENV)/.installed
 
-# Ports used by `make dev`: moto_server and the cargo-lambda invoke server.
+# Ports used by `make dev`: moto_server, the cargo-lambda invoke server and the local API Gateway.
 MOTO_PORT ?= 5005
 INVOKE_PORT ?= 9000
-export MOTO_PORT INVOKE_PORT
+GATEWAY_PORT ?= 3000
+export MOTO_PORT INVOKE_PORT GATEWAY_PORT
 
-.PHONY: help venv test lint fmt build dev clean-dev
+.PHONY: help venv test lint fmt build dev clean-dev bench bench-runtime
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -49,7 +50,14 @@ fmt: ## Format the code
 build: ## Release build of both Lambda binaries
 	cargo build --release --bins
 
-dev: $(VENV_STAMP) ## Run both functions locally against moto_server (Ctrl-C stops everything)
+bench: ## criterion benchmarks (verify, crypto backends, the whole authorizer handler) and the overhead summary
+	cargo bench -p auth-core -p authorizer
+	$(PYTHON) tools/bench_summary.py
+
+bench-runtime: ## Whole-binary benchmark of the authorizer under a loopback Runtime API, with two baselines
+	tools/runtime-bench/run.sh
+
+dev: $(VENV_STAMP) ## Serve the API on http://127.0.0.1:3000: local API Gateway + authorizer + functions (Ctrl-C stops everything)
 	tools/dev.sh
 
 clean-dev: ## Remove the state of `make dev` (.dev/)
