@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # `make dev`: both functions running locally under `cargo lambda watch`, against DynamoDB and SSM
-# emulated by moto_server. Everything it starts runs until Ctrl-C, which stops all of it.
+# emulated by moto_server, with the local API Gateway (tools/local-gateway) in front of them:
+# the API of template.yaml, authorizer included. Everything it starts runs until Ctrl-C, which
+# stops all of it.
 #
-#   MOTO_PORT    moto_server port on 127.0.0.1          (default 5005)
-#   INVOKE_PORT  cargo-lambda invoke/function-URL port  (default 9000)
+#   MOTO_PORT             moto_server port on 127.0.0.1          (default 5005)
+#   INVOKE_PORT           cargo-lambda invoke/function-URL port  (default 9000)
+#   GATEWAY_PORT          the local API Gateway's port           (default 3000)
+#   AUTHORIZER_CACHE_TTL  overrides the template's AuthorizerCacheTtl for the gateway (seconds)
 #
 # State (logs, pid files, the functions' env file) lives in .dev/; `make clean-dev` removes it.
 set -euo pipefail
@@ -15,12 +19,15 @@ state=$root/.dev
 
 MOTO_PORT=${MOTO_PORT:-5005}
 INVOKE_PORT=${INVOKE_PORT:-9000}
+GATEWAY_PORT=${GATEWAY_PORT:-3000}
 host=127.0.0.1
 endpoint=http://$host:$MOTO_PORT
 
 table=users-dev
 secret_param=/app/dev/auth/jwt-secret
 ttl_param=/app/dev/auth/token/time
+rules_param=/app/dev/auth/route-rules
+gateway_bin=${CARGO_TARGET_DIR:-$root/target}/debug/local-gateway
 
 if [[ -t 1 ]]; then
     say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -37,21 +44,22 @@ command -v cargo >/dev/null || die "cargo is not on PATH"
 listening() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 
 mkdir -p "$state"
-for name in moto watch; do
+for name in moto watch gateway; do
     pid_file=$state/$name.pid
     if [[ -s $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
         die "a previous make dev is still running ($name, pid $(cat "$pid_file")); stop it first, or run \`make clean-dev\` if that process is not ours"
     fi
     rm -f "$pid_file"
 done
-for port in "$MOTO_PORT" "$INVOKE_PORT"; do
+for port in "$MOTO_PORT" "$INVOKE_PORT" "$GATEWAY_PORT"; do
     if listening "$port"; then
-        die "port $port on $host is already in use (set MOTO_PORT / INVOKE_PORT)"
+        die "port $port on $host is already in use (set MOTO_PORT / INVOKE_PORT / GATEWAY_PORT)"
     fi
 done
 
 moto_pid=
 watch_pid=
+gateway_pid=
 # Starts a command in the background in a process group of its own (job control on just for the
 # fork), so that stopping it also stops what it spawned: cargo-lambda runs cargo and the functions.
 spawn() {
@@ -72,9 +80,10 @@ stop_group() {
 stop_all() {
     set +e
     trap - INT TERM EXIT
+    stop_group "$gateway_pid"
     stop_group "$watch_pid"
     stop_group "$moto_pid"
-    rm -f "$state/moto.pid" "$state/watch.pid"
+    rm -f "$state/moto.pid" "$state/watch.pid" "$state/gateway.pid"
 }
 on_signal() {
     echo
@@ -98,7 +107,8 @@ echo "$moto_pid" >"$state/moto.pid"
 
 say "Creating the table and SSM parameters"
 if ! "$venv/bin/python" tools/dev_setup.py --endpoint "$endpoint" --table "$table" \
-    --secret-param "$secret_param" --ttl-param "$ttl_param" --access-ttl 3600; then
+    --secret-param "$secret_param" --ttl-param "$ttl_param" --access-ttl 3600 \
+    --rules-param "$rules_param" --template template.yaml; then
     tail -n 20 "$state/moto.log" >&2 || true
     die "could not prepare moto_server"
 fi
@@ -111,36 +121,42 @@ AWS_SECRET_ACCESS_KEY=testing
 JWT_SECRET_PARAM=$secret_param
 ACCESS_TOKEN_TTL_PARAM=$ttl_param
 USERS_TABLE=$table
+ROUTE_RULES_PARAM=$rules_param
 RUST_LOG=info
 EOF
 
 # cargo lambda watch compiles a function on its first invocation, with `cargo run --bin <name>`.
 # Building each binary the same way now keeps the first request from waiting on the compiler.
-say "Building the functions"
+say "Building the functions and the local API Gateway"
 cargo build --bin token_generator
 cargo build --bin authorizer
+cargo build -p local-gateway
 
 # The walkthrough, printed and also saved as .dev/try-it.sh (`bash .dev/try-it.sh` runs it all).
 read -r -d '' try_it <<'EOF' || true
-BASE=http://@HOST@:@PORT@/lambda-url/token_generator
+BASE=http://@HOST@:@PORT@
 USER_JSON='{"username":"alice","password":"correct horse battery staple"}'
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
 
-# register: 201 {"message":"registered","username":"alice"}
+# register: 201 {"message":"registered","username":"alice"} (409 user_exists on a second run)
 curl -si -w '\n' -X POST "$BASE/auth/register" -H 'content-type: application/json' -d "$USER_JSON"
 
 # log in: 200 {"access_token":...,"token_type":"Bearer","expires_in":3600,"refresh_token":...}
 TOKENS=$(curl -s -X POST "$BASE/auth/login" -H 'content-type: application/json' -d "$USER_JSON")
 echo "$TOKENS"; ACCESS=$(echo "$TOKENS" | field access_token); REFRESH=$(echo "$TOKENS" | field refresh_token)
 
+# the protected route without a token: 401 {"message":"Unauthorized"}, from the gateway itself
+curl -si -w '\n' "$BASE/me"
+
+# with the token: 200 {"principalId": "alice", "sub": "alice"}; the authorizer is called
+curl -si -w '\n' "$BASE/me" -H "authorization: Bearer $ACCESS"
+
+# an admin route, same token: 403, decided by the policy cached for this token (no `admin` scope)
+curl -si -w '\n' "$BASE/admin/users" -H "authorization: Bearer $ACCESS"
+
 # refresh (a form body this time): 200 with a new pair; the old refresh token is now spent
 TOKENS=$(curl -s -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH")
 echo "$TOKENS"; REFRESH=$(echo "$TOKENS" | field refresh_token)
-
-# the authorizer, given the sample REST TOKEN event with the access token patched in: Allow
-sed "s/REPLACE_WITH_ACCESS_TOKEN/$ACCESS/" events/authorizer/rest-token.json > .dev/rest-token.json
-.venv/bin/cargo-lambda lambda invoke authorizer --invoke-address @HOST@ --invoke-port @PORT@ \
-  --data-file .dev/rest-token.json
 
 # log out: 200 {"message":"logged out"}
 curl -si -w '\n' -X POST "$BASE/auth/logout" -H "authorization: Bearer $ACCESS"
@@ -148,11 +164,11 @@ curl -si -w '\n' -X POST "$BASE/auth/logout" -H "authorization: Bearer $ACCESS"
 # every refresh token issued before the logout is refused: 400 {"error":"invalid_grant",...}
 curl -si -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
 
-# health: 200 {"status":"ok"}
-curl -si -w '\n' "$BASE/health"
+# the access token stays valid until it expires (keep them short-lived): /me still answers 200
+curl -si -w '\n' "$BASE/me" -H "authorization: Bearer $ACCESS"
 EOF
 try_it=${try_it//@HOST@/$host}
-try_it=${try_it//@PORT@/$INVOKE_PORT}
+try_it=${try_it//@PORT@/$GATEWAY_PORT}
 printf '#!/usr/bin/env bash\n# Written by tools/dev.sh; run from the repository root.\nset -eu\n\n%s\n' \
     "$try_it" >"$state/try-it.sh"
 
@@ -161,7 +177,7 @@ say "Try it from another terminal, in $root (or run: bash .dev/try-it.sh)"
 echo
 printf '%s\n' "$try_it" | sed 's/^./    &/'
 echo
-echo "Function logs follow. Ctrl-C stops cargo lambda watch and moto_server."
+echo "Gateway and function logs follow. Ctrl-C stops the gateway, cargo lambda watch and moto_server."
 echo
 
 # --disable-cors: the function answers preflights and sets CORS headers itself, as in AWS.
@@ -172,9 +188,33 @@ spawn "$venv/bin/cargo-lambda" lambda watch \
 watch_pid=$spawned
 echo "$watch_pid" >"$state/watch.pid"
 
-# Runs until Ctrl-C, or until moto_server or watch exits on its own (then the other is stopped).
-while kill -0 "$moto_pid" 2>/dev/null && kill -0 "$watch_pid" 2>/dev/null; do
+# The gateway starts once the invoke endpoint answers.
+for _ in {1..600}; do
+    listening "$INVOKE_PORT" && break
+    kill -0 "$watch_pid" 2>/dev/null || die "cargo lambda watch exited"
+    sleep 0.1
+done
+listening "$INVOKE_PORT" || die "cargo lambda watch is not listening on port $INVOKE_PORT"
+
+gateway_args=(--template template.yaml --listen "$host:$GATEWAY_PORT"
+    --invoke-url "http://$host:$INVOKE_PORT")
+if [[ -n ${AUTHORIZER_CACHE_TTL:-} ]]; then
+    gateway_args+=(--parameter "AuthorizerCacheTtl=$AUTHORIZER_CACHE_TTL")
+fi
+say "Starting the local API Gateway on http://$host:$GATEWAY_PORT"
+spawn "$gateway_bin" "${gateway_args[@]}"
+gateway_pid=$spawned
+echo "$gateway_pid" >"$state/gateway.pid"
+for _ in {1..100}; do
+    listening "$GATEWAY_PORT" && break
+    kill -0 "$gateway_pid" 2>/dev/null || die "the local API Gateway exited (see above)"
+    sleep 0.1
+done
+
+# Runs until Ctrl-C, or until one of the three exits on its own (then the others are stopped).
+while kill -0 "$moto_pid" 2>/dev/null && kill -0 "$watch_pid" 2>/dev/null \
+    && kill -0 "$gateway_pid" 2>/dev/null; do
     sleep 1
 done
-say "moto_server or cargo lambda watch exited; stopping the other"
+say "moto_server, cargo lambda watch or the gateway exited; stopping the others"
 exit 1

@@ -5,12 +5,15 @@ Waits until moto_server answers, then creates
 
 - the DynamoDB table (pk S hash, sk S range, on demand, TTL on `ttl`), as template.yaml does;
 - the SecureString holding the HS256 secret: a fresh random one on every run, never printed;
-- the String holding the access-token lifetime in seconds.
+- the String holding the access-token lifetime in seconds;
+- the String holding the authorizer's route rules, with the value template.yaml gives its
+  RouteRulesParameter (so the rules tried locally are the ones deployed).
 
 Safe to run twice against the same server: existing resources are kept, parameters overwritten.
 """
 
 import argparse
+import json
 import secrets
 import sys
 import time
@@ -18,6 +21,7 @@ import urllib.error
 import urllib.request
 
 import boto3
+import yaml  # PyYAML, installed with moto
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,6 +32,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--secret-param", default="/app/dev/auth/jwt-secret")
     parser.add_argument("--ttl-param", default="/app/dev/auth/token/time")
     parser.add_argument("--access-ttl", default="3600", help="access-token lifetime, seconds")
+    parser.add_argument("--rules-param", default="/app/dev/auth/route-rules")
+    parser.add_argument("--template", default="template.yaml", help="where the route rules come from")
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for moto_server")
     return parser.parse_args()
 
@@ -70,8 +76,39 @@ def create_table(dynamodb, table: str) -> None:
     )
 
 
+class _CfnLoader(yaml.SafeLoader):
+    """Reads a CloudFormation template: short-form tags (!Ref, !Sub, ...) load as plain values."""
+
+
+def _untagged(loader, _suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+_CfnLoader.add_multi_constructor("!", _untagged)
+
+
+def route_rules(template: str) -> str:
+    """The Value of the template's RouteRulesParameter, checked to be JSON."""
+    with open(template, encoding="utf-8") as file:
+        doc = yaml.load(file, Loader=_CfnLoader)
+    try:
+        value = doc["Resources"]["RouteRulesParameter"]["Properties"]["Value"]
+    except (KeyError, TypeError):
+        sys.exit(f"{template}: no Resources.RouteRulesParameter.Properties.Value")
+    try:
+        json.loads(value)
+    except (TypeError, ValueError) as err:
+        sys.exit(f"{template}: RouteRulesParameter's Value is not JSON: {err}")
+    return value
+
+
 def main() -> None:
     args = parse_args()
+    rules = route_rules(args.template)
     wait_for(args.endpoint, args.wait)
     session = boto3.session.Session(
         region_name=args.region,
@@ -94,9 +131,16 @@ def main() -> None:
         Value=args.access_ttl,
         Overwrite=True,
     )
+    ssm.put_parameter(
+        Name=args.rules_param,
+        Type="String",
+        Value=rules,
+        Overwrite=True,
+    )
     print(f"  table      {args.table} (pk/sk, PAY_PER_REQUEST, TTL on `ttl`)")
     print(f"  parameter  {args.secret_param} (SecureString, new random secret)")
     print(f"  parameter  {args.ttl_param} = {args.access_ttl}")
+    print(f"  parameter  {args.rules_param} (route rules from {args.template})")
 
 
 if __name__ == "__main__":
