@@ -11,17 +11,18 @@ const MAX_VALUE_BYTES: usize = 1024;
 /// The whole context stays under this, leaving the rest of the response budget to the policy.
 const MAX_CONTEXT_BYTES: usize = 2 * 1024;
 
-/// `sub`, `scope` and the configured claims of an already verified token.
-pub fn build(claims: &Claims, token: &str, extra: &[String]) -> AuthorizerContext {
+/// `sub`, `scope` and the configured claims (`all`: every claim of the verified token).
+pub fn build(
+    claims: &Claims,
+    all: Option<&Map<String, Value>>,
+    extra: &[String],
+) -> AuthorizerContext {
     let mut context = AuthorizerContext::new();
     context.insert("sub".to_owned(), Value::String(claims.sub.clone()));
     if let Some(scope) = &claims.scope {
         context.insert("scope".to_owned(), Value::String(scope.clone()));
     }
-    if extra.is_empty() {
-        return context;
-    }
-    let Some(all) = payload(token) else {
+    let Some(all) = all.filter(|_| !extra.is_empty()) else {
         return context;
     };
     let mut size: usize = context

@@ -83,13 +83,18 @@ fn decide(config: &Config, event: &AuthorizerEvent, simple: bool) -> Result<Answ
     if !decision.allowed {
         tracing::info!(reason = "insufficient_scope", sub = %claims.sub, "route not covered by the token's scopes");
     }
-    let context = context::build(&claims, &token, &config.context_claims);
-    let usage_key = config.usage_identifier_claim.as_ref().and_then(|name| {
-        context::payload(&token)?
-            .get(name)?
-            .as_str()
-            .map(str::to_owned)
-    });
+    // The verified claims beyond our own, decoded once and only when something needs them.
+    let wants_claims = !config.context_claims.is_empty() || config.usage_identifier_claim.is_some();
+    let all_claims = if wants_claims {
+        context::payload(&token)
+    } else {
+        None
+    };
+    let context = context::build(&claims, all_claims.as_ref(), &config.context_claims);
+    let usage_key = config
+        .usage_identifier_claim
+        .as_ref()
+        .and_then(|name| all_claims.as_ref()?.get(name)?.as_str().map(str::to_owned));
     Ok(answer(simple, claims.sub, decision, context, usage_key))
 }
 
