@@ -56,7 +56,7 @@ impl<'a> MethodArn<'a> {
         else {
             return Err(PolicyError::MalformedArn);
         };
-        let (method, path) = route.split_once('/').unwrap_or((route, ""));
+        let method = route.split_once('/').map_or(route, |(method, _)| method);
         // Everything that ends up in our policy must be a plain name: no wildcards, separators
         // or quotes smuggled in through the event.
         let plain = |s: &str| {
@@ -71,19 +71,12 @@ impl<'a> MethodArn<'a> {
         {
             return Err(PolicyError::MalformedArn);
         }
-        Ok(Self {
-            partition,
-            region,
-            account,
-            api_id,
-            stage,
-            method,
-            path,
-            route,
-        })
+        Ok(Self::parse_route(
+            partition, region, account, api_id, stage, route,
+        ))
     }
 
-    /// An ARN from its parts (tests and tools).
+    /// An ARN from its parts (tests and tools); [`MethodArn::parse`] validates before calling it.
     pub fn parse_route(
         partition: &'a str,
         region: &'a str,
