@@ -1,6 +1,11 @@
 //! Configuration: read once per cold start from the environment and SSM into one typed struct.
 //!
-//! Values from SSM are cached for `SSM_CACHE_TTL` seconds (default 300); after that the next
+//! Signing keys come from a Secrets Manager secret (`SIGNING_KEYS_SECRET_ID`), an SSM SecureString
+//! (`SIGNING_KEYS_PARAM`) or the environment (`SIGNING_KEYS`), as a JWK set; the HS256 secret of
+//! the foundation (`JWT_SECRET` / `JWT_SECRET_PARAM`) still works alone, or next to a key set as a
+//! verify-only key while tokens it signed expire.
+//!
+//! Values from SSM and Secrets Manager are cached for `SSM_CACHE_TTL` seconds (default 300); after that the next
 //! [`ConfigLoader::current`] call re-reads them, so a changed token time or secret takes effect
 //! without a redeploy. When no `*_PARAM` variable is set, no network call is ever made.
 
@@ -9,13 +14,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::{
-    MAX_LEEWAY_SECS, RouteRules, Secret, TokenIssuer, TokenSettings, TokenSource, Verifier,
+    KeySet, LockoutPolicy, LockoutResponse, MAX_LEEWAY_SECS, RouteRules, Secret, TokenIssuer,
+    TokenSettings, TokenSource, Verifier,
 };
 use aws_config::SdkConfig;
 
 use crate::error::ConfigError;
+use crate::remote::{Remote, RemoteCache};
 use crate::sdk::sdk_config;
-use crate::ssm::ParameterCache;
 
 const MAX_ACCESS_TTL_SECS: u64 = 86_400;
 const MAX_REFRESH_TTL_SECS: u64 = 365 * 86_400;
@@ -67,8 +73,8 @@ impl CorsConfig {
 pub struct Config {
     /// Issuer, audience, lifetimes, leeway.
     pub tokens: TokenSettings,
-    /// Signs tokens (token_generator).
-    pub issuer: TokenIssuer,
+    /// Signs tokens (token_generator); `None` when the key set holds public keys only.
+    pub issuer: Option<TokenIssuer>,
     /// Verifies tokens (both functions).
     pub verifier: Verifier,
     /// CORS for the token endpoints.
@@ -85,16 +91,56 @@ pub struct Config {
     pub context_claims: Vec<String>,
     /// `USAGE_IDENTIFIER_CLAIM`: the claim whose value becomes `usageIdentifierKey`.
     pub usage_identifier_claim: Option<String>,
+    /// `PUBLIC_CLIENT_ID`: the `client_id` written into tokens issued to users without client
+    /// authentication. Default `public`.
+    pub public_client_id: String,
+    /// `ROLE_SCOPES`: the scopes each user role grants (`{"admin": ["admin", "read"]}`).
+    pub role_scopes: HashMap<String, Vec<String>>,
+    /// `DEFAULT_ROLES`: the roles a newly registered user gets. Default `user`.
+    pub default_roles: Vec<String>,
+    /// `LOCKOUT_*`: brute-force protection.
+    pub lockout: LockoutPolicy,
+    /// `TRUSTED_ISSUERS`: other issuers whose tokens the authorizer accepts (JSON, parsed by
+    /// the authorizer).
+    pub trusted_issuers: Option<String>,
+    /// `REVOCATION_CHECK`: whether the authorizer checks the revocation list and logouts.
+    pub revocation_check: bool,
+    /// `REVOCATION_CACHE_TTL`: how long the authorizer trusts a revocation lookup. Default 5 s.
+    pub revocation_cache_ttl: Duration,
 }
 
-/// Where the signing secret comes from.
+impl Config {
+    /// The scopes a user with `roles` may have: the union of their roles' scopes, sorted.
+    pub fn scopes_for_roles(&self, roles: &[String]) -> Vec<String> {
+        let mut scopes: Vec<String> = roles
+            .iter()
+            .filter_map(|role| self.role_scopes.get(role))
+            .flatten()
+            .cloned()
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        scopes
+    }
+}
+
+/// Where the legacy HS256 secret comes from.
 enum SecretSource {
+    None,
     Inline(Secret),
     Param(String),
 }
 
+/// Where the JWK set comes from.
+enum KeysSource {
+    None,
+    Inline(String),
+    Remote(Remote),
+}
+
 /// What the environment says, parsed and validated; SSM values are filled in by [`Spec::build`].
 struct Spec {
+    keys: KeysSource,
     secret: SecretSource,
     ttl_param: Option<String>,
     tokens: TokenSettings,
@@ -106,6 +152,13 @@ struct Spec {
     context_claims: Vec<String>,
     usage_identifier_claim: Option<String>,
     cache_ttl: Duration,
+    public_client_id: String,
+    role_scopes: HashMap<String, Vec<String>>,
+    default_roles: Vec<String>,
+    lockout: LockoutPolicy,
+    trusted_issuers: Option<String>,
+    revocation_check: bool,
+    revocation_cache_ttl: Duration,
 }
 
 /// Where the route rules come from.
@@ -121,8 +174,25 @@ impl Spec {
         let secret = match (get("JWT_SECRET"), get("JWT_SECRET_PARAM")) {
             (Some(value), _) => SecretSource::Inline(parse_secret("JWT_SECRET", value)?),
             (None, Some(param)) => SecretSource::Param(param),
-            (None, None) => return Err(ConfigError::NoSecret),
+            (None, None) => SecretSource::None,
         };
+        let keys = match (
+            get("SIGNING_KEYS_SECRET_ID"),
+            get("SIGNING_KEYS_PARAM"),
+            get("SIGNING_KEYS"),
+        ) {
+            (Some(id), _, _) => KeysSource::Remote(Remote::Secret(id)),
+            (None, Some(param), _) => KeysSource::Remote(Remote::Param(param)),
+            (None, None, Some(json)) => {
+                // Checked now so a bad inline set fails at load, naming the variable.
+                parse_keys("SIGNING_KEYS", &json)?;
+                KeysSource::Inline(json)
+            }
+            (None, None, None) => KeysSource::None,
+        };
+        if matches!(keys, KeysSource::None) && matches!(secret, SecretSource::None) {
+            return Err(ConfigError::NoSecret);
+        }
         let defaults = TokenSettings::default();
         let tokens = TokenSettings {
             issuer: get("TOKEN_ISSUER").unwrap_or(defaults.issuer),
@@ -137,6 +207,12 @@ impl Spec {
                 "REFRESH_TOKEN_TTL",
                 get("REFRESH_TOKEN_TTL"),
                 defaults.refresh_ttl_secs,
+                1..=MAX_REFRESH_TTL_SECS,
+            )?,
+            refresh_family_ttl_secs: parse_secs(
+                "REFRESH_FAMILY_TTL",
+                get("REFRESH_FAMILY_TTL"),
+                defaults.refresh_family_ttl_secs,
                 1..=MAX_REFRESH_TTL_SECS,
             )?,
             leeway_secs: parse_secs(
@@ -165,16 +241,42 @@ impl Spec {
             (None, None) => RulesSource::Inline(RouteRules::default()),
         };
         let context_claims = get("CONTEXT_CLAIMS")
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|list| comma_list(&list))
             .unwrap_or_default();
+        let role_scopes = match get("ROLE_SCOPES") {
+            None => HashMap::new(),
+            Some(json) => serde_json::from_str(&json).map_err(|_| {
+                invalid(
+                    "ROLE_SCOPES",
+                    r#"must be a JSON object of role to scope list, like {"admin": ["admin"]}"#,
+                )
+            })?,
+        };
+        let default_roles = get("DEFAULT_ROLES")
+            .map(|list| comma_list(&list))
+            .unwrap_or_else(|| vec!["user".to_owned()]);
+        let public_client_id = get("PUBLIC_CLIENT_ID").unwrap_or_else(|| "public".to_owned());
+        let revocation_check = match get("REVOCATION_CHECK").as_deref().map(str::trim) {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => true,
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => false,
+            Some(_) => return Err(invalid("REVOCATION_CHECK", "must be `true` or `false`")),
+        };
         Ok(Self {
+            keys,
             secret,
+            public_client_id,
+            role_scopes,
+            default_roles,
+            lockout: parse_lockout(&get)?,
+            trusted_issuers: get("TRUSTED_ISSUERS"),
+            revocation_check,
+            revocation_cache_ttl: Duration::from_secs(parse_secs(
+                "REVOCATION_CACHE_TTL",
+                get("REVOCATION_CACHE_TTL"),
+                5,
+                0..=300,
+            )?),
             token_sources,
             rules,
             context_claims,
@@ -193,50 +295,82 @@ impl Spec {
         })
     }
 
-    fn param_names(&self) -> Vec<String> {
+    fn remote_names(&self) -> Vec<Remote> {
         let mut names = Vec::new();
-        if let SecretSource::Param(name) = &self.secret {
-            names.push(name.clone());
+        if let KeysSource::Remote(remote) = &self.keys {
+            names.push(remote.clone());
         }
-        names.extend(self.ttl_param.iter().cloned());
+        if let SecretSource::Param(name) = &self.secret {
+            names.push(Remote::Param(name.clone()));
+        }
+        names.extend(self.ttl_param.iter().cloned().map(Remote::Param));
         if let RulesSource::Param(name) = &self.rules {
-            names.push(name.clone());
+            names.push(Remote::Param(name.clone()));
         }
         names
     }
 
-    fn build(&self, params: &HashMap<String, String>) -> Result<Config, ConfigError> {
-        let missing = |name: &String| ConfigError::Ssm {
-            name: name.clone(),
-            message: "parameter not returned".to_owned(),
+    fn build(&self, values: &HashMap<Remote, String>) -> Result<Config, ConfigError> {
+        let value = |name: Remote| {
+            values.get(&name).ok_or_else(|| ConfigError::Remote {
+                name: name.to_string(),
+                message: "value not returned".to_owned(),
+            })
         };
         let secret = match &self.secret {
-            SecretSource::Inline(secret) => secret.clone(),
-            SecretSource::Param(name) => {
-                let value = params.get(name).ok_or_else(|| missing(name))?;
-                parse_secret(name, value.clone())?
-            }
+            SecretSource::None => None,
+            SecretSource::Inline(secret) => Some(secret.clone()),
+            SecretSource::Param(name) => Some(parse_secret(
+                name,
+                value(Remote::Param(name.clone()))?.clone(),
+            )?),
         };
+        let keys = match (&self.keys, secret) {
+            (KeysSource::Inline(json), secret) => Some((parse_keys("SIGNING_KEYS", json)?, secret)),
+            (KeysSource::Remote(remote), secret) => Some((
+                parse_keys(&remote.to_string(), value(remote.clone())?)?,
+                secret,
+            )),
+            (KeysSource::None, Some(secret)) => {
+                let set = KeySet::from_secret(&secret);
+                Some((set, None))
+            }
+            (KeysSource::None, None) => None,
+        };
+        let Some((set, legacy)) = keys else {
+            return Err(ConfigError::NoSecret);
+        };
+        let keys = Arc::new(match legacy {
+            Some(secret) => set.with_legacy_secret(&secret),
+            None => set,
+        });
         let mut tokens = self.tokens.clone();
         if let Some(name) = &self.ttl_param {
-            let value = params.get(name).ok_or_else(|| missing(name))?;
+            let ttl = value(Remote::Param(name.clone()))?;
             tokens.access_ttl_secs =
-                parse_secs(name, Some(value.clone()), 0, 1..=MAX_ACCESS_TTL_SECS)?;
+                parse_secs(name, Some(ttl.clone()), 0, 1..=MAX_ACCESS_TTL_SECS)?;
         }
         let route_rules = match &self.rules {
             RulesSource::Inline(rules) => rules.clone(),
             RulesSource::Param(name) => {
-                let json = params.get(name).ok_or_else(|| missing(name))?;
+                let json = value(Remote::Param(name.clone()))?;
                 RouteRules::parse(json).map_err(|err| invalid(name, &err.to_string()))?
             }
         };
         Ok(Config {
+            public_client_id: self.public_client_id.clone(),
+            role_scopes: self.role_scopes.clone(),
+            default_roles: self.default_roles.clone(),
+            lockout: self.lockout,
+            trusted_issuers: self.trusted_issuers.clone(),
+            revocation_check: self.revocation_check,
+            revocation_cache_ttl: self.revocation_cache_ttl,
             token_sources: self.token_sources.clone(),
             route_rules,
             context_claims: self.context_claims.clone(),
             usage_identifier_claim: self.usage_identifier_claim.clone(),
-            issuer: TokenIssuer::new(&secret, &tokens),
-            verifier: Verifier::new(&secret, &tokens),
+            issuer: TokenIssuer::new(Arc::clone(&keys), &tokens).ok(),
+            verifier: Verifier::new(keys, &tokens),
             tokens,
             cors: self.cors.clone(),
             users_table: self.users_table.clone(),
@@ -248,7 +382,7 @@ impl Spec {
 /// Loads the configuration once and keeps SSM-sourced values fresh.
 pub struct ConfigLoader {
     spec: Spec,
-    params: Option<ParameterCache>,
+    params: Option<RemoteCache>,
     current: Mutex<Arc<Config>>,
 }
 
@@ -265,7 +399,7 @@ impl ConfigLoader {
         sdk: Option<SdkConfig>,
     ) -> Result<Self, ConfigError> {
         let spec = Spec::from_lookup(&lookup)?;
-        let names = spec.param_names();
+        let names = spec.remote_names();
         let (params, values) = if names.is_empty() {
             (None, HashMap::new())
         } else {
@@ -273,7 +407,7 @@ impl ConfigLoader {
                 Some(sdk) => sdk,
                 None => sdk_config().await,
             };
-            let cache = ParameterCache::new(aws_sdk_ssm::Client::new(&sdk), spec.cache_ttl);
+            let cache = RemoteCache::new(&sdk, spec.cache_ttl);
             let values = cache.get_many(&names).await?;
             (Some(cache), values)
         };
@@ -301,7 +435,7 @@ impl ConfigLoader {
         let Some(cache) = &self.params else {
             return self.config();
         };
-        let names = self.spec.param_names();
+        let names = self.spec.remote_names();
         if !cache.is_stale(&names) {
             return self.config();
         }
@@ -341,7 +475,81 @@ fn parse_secret(name: &str, value: String) -> Result<Secret, ConfigError> {
             actual,
             required,
         },
+        other => ConfigError::KeySet {
+            source_name: name.to_owned(),
+            reason: other.to_string(),
+        },
     })
+}
+
+fn parse_keys(name: &str, json: &str) -> Result<KeySet, ConfigError> {
+    KeySet::from_json(json).map_err(|err| ConfigError::KeySet {
+        source_name: name.to_owned(),
+        reason: err.to_string(),
+    })
+}
+
+fn comma_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_lockout(get: &dyn Fn(&str) -> Option<String>) -> Result<LockoutPolicy, ConfigError> {
+    let defaults = LockoutPolicy::default();
+    let response = match get("LOCKOUT_RESPONSE").as_deref().map(str::trim) {
+        None | Some("429") => LockoutResponse::TooManyRequests,
+        Some(v) if v.eq_ignore_ascii_case("too_many_requests") => LockoutResponse::TooManyRequests,
+        Some(v) if v.eq_ignore_ascii_case("invalid_grant") => LockoutResponse::InvalidGrant,
+        Some(_) => {
+            return Err(invalid(
+                "LOCKOUT_RESPONSE",
+                "must be `too_many_requests` (429) or `invalid_grant`",
+            ));
+        }
+    };
+    let policy = LockoutPolicy {
+        account_threshold: parse_secs(
+            "LOCKOUT_THRESHOLD",
+            get("LOCKOUT_THRESHOLD"),
+            defaults.account_threshold,
+            0..=1000,
+        )?,
+        ip_threshold: parse_secs(
+            "LOCKOUT_IP_THRESHOLD",
+            get("LOCKOUT_IP_THRESHOLD"),
+            defaults.ip_threshold,
+            0..=100_000,
+        )?,
+        base_secs: parse_secs(
+            "LOCKOUT_BASE_SECONDS",
+            get("LOCKOUT_BASE_SECONDS"),
+            defaults.base_secs,
+            1..=3600,
+        )?,
+        max_secs: parse_secs(
+            "LOCKOUT_MAX_SECONDS",
+            get("LOCKOUT_MAX_SECONDS"),
+            defaults.max_secs,
+            1..=86_400,
+        )?,
+        window_secs: parse_secs(
+            "LOCKOUT_WINDOW_SECONDS",
+            get("LOCKOUT_WINDOW_SECONDS"),
+            defaults.window_secs,
+            1..=86_400,
+        )?,
+        response,
+    };
+    if policy.max_secs < policy.base_secs {
+        return Err(invalid(
+            "LOCKOUT_MAX_SECONDS",
+            "must be at least LOCKOUT_BASE_SECONDS",
+        ));
+    }
+    Ok(policy)
 }
 
 fn parse_secs(
@@ -422,7 +630,7 @@ mod tests {
         assert_eq!(spec.cors.allowed, AllowedOrigins::Any);
         assert_eq!(spec.authorizer_response, ResponseMode::Simple);
         assert_eq!(spec.cache_ttl, Duration::from_secs(300));
-        assert!(spec.param_names().is_empty());
+        assert!(spec.remote_names().is_empty());
     }
 
     #[test]
@@ -452,8 +660,11 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            spec.param_names(),
-            ["/app/dev/auth/secret", "/app/dev/auth/token/time"]
+            spec.remote_names(),
+            [
+                Remote::Param("/app/dev/auth/secret".into()),
+                Remote::Param("/app/dev/auth/token/time".into())
+            ]
         );
     }
 
@@ -465,7 +676,7 @@ mod tests {
             ("ACCESS_TOKEN_TTL_PARAM", "/p"),
         ])
         .unwrap();
-        let params = HashMap::from([("/p".to_owned(), "900".to_owned())]);
+        let params = HashMap::from([(Remote::Param("/p".to_owned()), "900".to_owned())]);
         assert_eq!(spec.build(&params).unwrap().tokens.access_ttl_secs, 900);
     }
 
@@ -531,10 +742,11 @@ mod tests {
     #[test]
     fn route_rules_can_come_from_ssm() {
         let spec = spec(&[("JWT_SECRET", SECRET), ("ROUTE_RULES_PARAM", "/app/rules")]).unwrap();
-        assert_eq!(spec.param_names(), ["/app/rules"]);
-        let params = HashMap::from([("/app/rules".to_owned(), r#"{"rules": []}"#.to_owned())]);
+        let rules = Remote::Param("/app/rules".into());
+        assert_eq!(spec.remote_names(), std::slice::from_ref(&rules));
+        let params = HashMap::from([(rules.clone(), r#"{"rules": []}"#.to_owned())]);
         assert!(spec.build(&params).is_ok());
-        let params = HashMap::from([("/app/rules".to_owned(), "nope".to_owned())]);
+        let params = HashMap::from([(rules, "nope".to_owned())]);
         assert!(
             matches!(spec.build(&params), Err(ConfigError::Invalid { name, .. }) if name == "/app/rules")
         );

@@ -5,9 +5,19 @@ use thiserror::Error;
 /// Why configuration could not be loaded. Messages name the variable or parameter at fault.
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    /// Neither JWT_SECRET nor JWT_SECRET_PARAM is set.
-    #[error("no signing secret: set JWT_SECRET or JWT_SECRET_PARAM")]
+    /// No key source is set.
+    #[error(
+        "no signing keys: set SIGNING_KEYS_SECRET_ID, SIGNING_KEYS_PARAM or SIGNING_KEYS (a JWK set), or JWT_SECRET / JWT_SECRET_PARAM (HS256)"
+    )]
     NoSecret,
+    /// The key set does not parse or is not usable.
+    #[error("{source_name} is not a usable key set: {reason}")]
+    KeySet {
+        /// Variable, parameter or secret the key set came from.
+        source_name: String,
+        /// What is wrong with it (never key material).
+        reason: String,
+    },
     /// The secret is too short.
     #[error("{source_name} is {actual} bytes; at least {required} are required")]
     SecretTooShort {
@@ -26,10 +36,10 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An SSM parameter could not be read.
-    #[error("SSM parameter {name} could not be read: {message}")]
-    Ssm {
-        /// Parameter name.
+    /// An SSM parameter or a secret could not be read.
+    #[error("{name} could not be read: {message}")]
+    Remote {
+        /// What was read (`SSM parameter /x` or `secret y`).
         name: String,
         /// The SDK's explanation.
         message: String,

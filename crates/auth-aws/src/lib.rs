@@ -1,20 +1,26 @@
 //! Everything that talks to AWS: the SDK configuration, configuration loading (environment and
-//! SSM Parameter Store, cached), and the DynamoDB store of users and refresh tokens.
+//! SSM Parameter Store, cached), and the DynamoDB store of users, clients, refresh-token families, revocations and lockouts.
 //!
 //! Functions depend on this crate; it depends on auth-core, never the other way.
 
+mod clients;
 mod config;
 mod error;
-mod refresh_tokens;
+mod families;
+mod lockouts;
+mod remote;
+mod revocation;
 mod sdk;
-mod ssm;
 mod store;
 mod users;
 
+pub use clients::ClientRecord;
 pub use config::{AllowedOrigins, Config, ConfigLoader, CorsConfig, ResponseMode};
 pub use error::{ConfigError, StoreError};
-pub use refresh_tokens::RefreshRecord;
+pub use families::{Family, RotateError};
+pub use lockouts::LockKey;
+pub use remote::{Remote, RemoteCache};
+pub use revocation::RevocationState;
 pub use sdk::{emulator_sdk_config, sdk_config};
-pub use ssm::ParameterCache;
 pub use store::Store;
 pub use users::{NewUser, UserRecord};

@@ -2,9 +2,13 @@
 //!
 //! Item layout (see docs/DESIGN.md):
 //! - user profile: `pk = USER#<username>`, `sk = PROFILE`, `password_hash`, `created_at`,
-//!   `session_epoch` (bumped by logout);
-//! - refresh token: `pk = USER#<username>`, `sk = REFRESH#<jti>`, `epoch` (the user's
-//!   `session_epoch` when issued), `expires_at`, `ttl`.
+//!   `roles`, `logout_at` (set by logout);
+//! - refresh-token family: `pk = USER#<username>`, `sk = FAMILY#<id>`, `current_jti`,
+//!   `client_id`, `scope`, `expires_at` (absolute end), `revoked` (reason), `ttl`;
+//! - revoked access token: `pk = REVOKED#<jti>`, `sk = REVOKED`, `sub`, `ttl` (its `exp`);
+//! - client: `pk = CLIENT#<client_id>`, `sk = CLIENT`, `secret_hash`, `scopes`, `name`;
+//! - failure counter: `pk = LOCK#<user|client|ip>#<key>`, `sk = LOCK`, `failures`,
+//!   `last_failure`, `locked_until`, `ttl`.
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;

@@ -3,10 +3,12 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::clients::string_list;
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, dynamo, get_n, get_s, n, s, user_pk};
+use crate::store::{PROFILE_SK, Store, dynamo, get_s, n, s, user_pk};
 
 /// A user to register.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +19,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     /// Epoch seconds.
     pub created_at: u64,
+    /// Roles; `ROLE_SCOPES` maps them to scopes.
+    pub roles: &'a [String],
 }
 
 /// A stored user.
@@ -26,8 +30,8 @@ pub struct UserRecord {
     pub username: String,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// Bumped by every logout; refresh tokens of older epochs are dead.
-    pub session_epoch: u64,
+    /// Roles; `ROLE_SCOPES` maps them to scopes.
+    pub roles: Vec<String>,
 }
 
 impl Store {
@@ -43,7 +47,7 @@ impl Store {
             .item("username", s(user.username))
             .item("password_hash", s(user.password_hash))
             .item("created_at", n(user.created_at))
-            .item("session_epoch", n(0))
+            .item("roles", roles_value(user.roles))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -76,91 +80,47 @@ impl Store {
         Ok(Some(UserRecord {
             username: get_s(&item, "username")?.to_owned(),
             password_hash: get_s(&item, "password_hash")?.to_owned(),
-            session_epoch: get_n(&item, "session_epoch")?,
+            roles: string_list(item.get("roles")),
         }))
     }
 
-    /// Ends every session of the user: bumps `session_epoch` (from then on every refresh token
-    /// issued before is refused, whatever happens next), then deletes the refresh-token items.
-    /// Deletion is cleanup only; a failure there is logged, not returned.
-    pub async fn end_sessions(&self, username: &str) -> Result<(), StoreError> {
+    /// Ends every session of the user: records the logout time (the authorizer's
+    /// `REVOCATION_CHECK` refuses access tokens issued at or before it) and revokes every
+    /// refresh-token family. Returns how many families were revoked.
+    pub async fn end_sessions(&self, username: &str, now: u64) -> Result<usize, StoreError> {
+        self.set_logout(username, now).await?;
+        self.revoke_all_families(username, "logout").await
+    }
+
+    /// Replaces the user's roles; [`StoreError::ConditionFailed`] if there is no such user.
+    pub async fn set_roles(&self, username: &str, roles: &[String]) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", user_pk(username))
             .key("sk", s(PROFILE_SK))
-            .update_expression("ADD session_epoch :one")
+            .update_expression("SET #roles = :roles")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":one", n(1))
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_values(":roles", roles_value(roles))
             .send()
             .await;
         match result {
-            Ok(_) => {}
-            // No such user (deleted since the token was issued): nothing to end.
+            Ok(_) => Ok(()),
             Err(SdkError::ServiceError(err))
                 if matches!(
                     err.err(),
                     UpdateItemError::ConditionalCheckFailedException(_)
                 ) =>
             {
-                return Ok(());
+                Err(StoreError::ConditionFailed)
             }
-            Err(err) => return Err(dynamo("UpdateItem", err)),
+            Err(err) => Err(dynamo("UpdateItem", err)),
         }
-        if let Err(err) = self.delete_refresh_items(username).await {
-            tracing::warn!(error = %err, "refresh-token cleanup after logout failed");
-        }
-        Ok(())
     }
+}
 
-    async fn delete_refresh_items(&self, username: &str) -> Result<(), StoreError> {
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", user_pk(username))
-                .expression_attribute_values(":prefix", s("REFRESH#"))
-                .projection_expression("pk, sk")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| dynamo("Query", err))?;
-            let keys = page.items.unwrap_or_default();
-            for chunk in keys.chunks(25) {
-                let mut requests = Vec::with_capacity(chunk.len());
-                for key in chunk {
-                    let delete = DeleteRequest::builder()
-                        .set_key(Some(key.clone()))
-                        .build()
-                        .map_err(|err| dynamo("BatchWriteItem", err))?;
-                    requests.push(WriteRequest::builder().delete_request(delete).build());
-                }
-                let mut pending = Some(requests);
-                // Unprocessed items are retried a few times; TTL removes any that remain.
-                for _ in 0..3 {
-                    let Some(batch) = pending.take().filter(|b| !b.is_empty()) else {
-                        break;
-                    };
-                    let output = self
-                        .client
-                        .batch_write_item()
-                        .request_items(&self.table, batch)
-                        .send()
-                        .await
-                        .map_err(|err| dynamo("BatchWriteItem", err))?;
-                    pending = output
-                        .unprocessed_items
-                        .and_then(|mut m| m.remove(&self.table));
-                }
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(()),
-            }
-        }
-    }
+fn roles_value(roles: &[String]) -> AttributeValue {
+    AttributeValue::L(roles.iter().map(s).collect())
 }

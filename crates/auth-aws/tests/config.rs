@@ -50,16 +50,19 @@ async fn secret_and_token_time_come_from_ssm() {
     .unwrap();
     let config = loader.current().await;
     assert_eq!(config.tokens.access_ttl_secs, 1234);
-    let pair = config
+    let grant = auth_core::Grant {
+        sub: "alice",
+        client_id: "public",
+        scope: None,
+    };
+    let access = config
         .issuer
-        .issue_pair("alice", jsonwebtoken_now())
+        .as_ref()
+        .unwrap()
+        .issue_access(&grant, jsonwebtoken_now())
         .unwrap();
     assert_eq!(
-        config
-            .verifier
-            .verify_access(&pair.access.token)
-            .unwrap()
-            .sub,
+        config.verifier.verify_access(&access.token).unwrap().sub,
         "alice"
     );
 }
@@ -83,7 +86,9 @@ async fn missing_parameter_is_a_clear_error() {
         .await
         .err()
         .unwrap();
-    assert!(matches!(&err, ConfigError::Ssm { name, .. } if name == "/does/not/exist"));
+    assert!(
+        matches!(&err, ConfigError::Remote { name, .. } if name == "SSM parameter /does/not/exist")
+    );
 }
 
 #[tokio::test]

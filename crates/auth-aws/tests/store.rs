@@ -6,7 +6,10 @@
     clippy::indexing_slicing
 )]
 
-use auth_aws::{NewUser, Store, StoreError, emulator_sdk_config};
+use auth_aws::{
+    ClientRecord, Family, LockKey, NewUser, RotateError, Store, StoreError, emulator_sdk_config,
+};
+use auth_core::LockoutPolicy;
 use e2e::moto::moto;
 
 async fn store() -> Store {
@@ -21,8 +24,23 @@ fn alice() -> NewUser<'static> {
         username: "alice",
         password_hash: "$argon2id$fake",
         created_at: 1,
+        roles: &[],
     }
 }
+
+fn family(id: &str, jti: &str, expires_at: u64) -> Family {
+    Family {
+        sub: "alice".into(),
+        id: id.into(),
+        current_jti: jti.into(),
+        client_id: "public".into(),
+        scope: Some("read write".into()),
+        expires_at,
+        revoked: None,
+    }
+}
+
+const FAR: u64 = 4_000_000_000;
 
 #[tokio::test]
 async fn registered_user_can_be_found() {
@@ -30,7 +48,17 @@ async fn registered_user_can_be_found() {
     store.create_user(&alice()).await.unwrap();
     let user = store.find_user("alice").await.unwrap().unwrap();
     assert_eq!(user.password_hash, "$argon2id$fake");
-    assert_eq!(user.session_epoch, 0);
+    assert!(user.roles.is_empty());
+    store
+        .set_roles("alice", &["admin".to_owned(), "user".to_owned()])
+        .await
+        .unwrap();
+    let user = store.find_user("alice").await.unwrap().unwrap();
+    assert_eq!(user.roles, ["admin", "user"]);
+    assert!(matches!(
+        store.set_roles("nobody", &[]).await,
+        Err(StoreError::ConditionFailed)
+    ));
     assert!(store.find_user("bob").await.unwrap().is_none());
 }
 
@@ -65,113 +93,177 @@ async fn concurrent_registrations_have_exactly_one_winner() {
 }
 
 #[tokio::test]
-async fn rotation_consumes_the_old_token() {
+async fn rotation_moves_the_family_to_the_new_token() {
     let store = store().await;
-    store.create_user(&alice()).await.unwrap();
-    let first = auth_aws::RefreshRecord {
-        sub: "alice".into(),
-        jti: "r1".into(),
-        epoch: 0,
-        expires_at: 99,
-    };
-    store.save_refresh(&first).await.unwrap();
-    let second = store
-        .rotate_refresh("alice", "r1", "r2", 100)
+    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
+    let before = store
+        .rotate_family("alice", "f1", "r1", "r2", 100)
         .await
         .unwrap();
-    assert_eq!(second.jti, "r2");
-    assert!(matches!(
-        store.rotate_refresh("alice", "r1", "r3", 100).await,
-        Err(StoreError::ConditionFailed)
-    ));
+    assert_eq!(before.scope.as_deref(), Some("read write"));
+    assert_eq!(before.expires_at, FAR);
+    let now = store.find_family("alice", "f1").await.unwrap().unwrap();
+    assert_eq!(now.current_jti, "r2");
+    // The next rotation starts from r2.
     store
-        .rotate_refresh("alice", "r2", "r4", 100)
+        .rotate_family("alice", "f1", "r2", "r3", 101)
         .await
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_rotations_of_one_token_have_at_most_one_winner() {
+#[tokio::test]
+async fn a_rotated_token_presented_again_revokes_the_family() {
     let store = store().await;
-    store.create_user(&alice()).await.unwrap();
-    let first = auth_aws::RefreshRecord {
-        sub: "alice".into(),
-        jti: "r1".into(),
-        epoch: 0,
-        expires_at: 99,
-    };
-    store.save_refresh(&first).await.unwrap();
+    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
+    store
+        .rotate_family("alice", "f1", "r1", "r2", 100)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.rotate_family("alice", "f1", "r1", "x", 101).await,
+        Err(RotateError::ReuseDetected)
+    ));
+    // The legitimate holder's current token is dead too.
+    assert!(matches!(
+        store.rotate_family("alice", "f1", "r2", "r3", 102).await,
+        Err(RotateError::Revoked)
+    ));
+    let family = store.find_family("alice", "f1").await.unwrap().unwrap();
+    assert_eq!(family.revoked.as_deref(), Some("reuse"));
+}
+
+#[tokio::test]
+async fn unknown_and_expired_families_are_refused() {
+    let store = store().await;
+    assert!(matches!(
+        store.rotate_family("alice", "nope", "r1", "r2", 100).await,
+        Err(RotateError::Unknown)
+    ));
+    store.create_family(&family("old", "r1", 50)).await.unwrap();
+    assert!(matches!(
+        store.rotate_family("alice", "old", "r1", "r2", 100).await,
+        Err(RotateError::Expired)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_rotations_of_one_token_have_one_winner_and_revoke_the_family() {
+    let store = store().await;
+    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
     let tasks: Vec<_> = (0..6)
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .rotate_refresh("alice", "r1", &format!("n{i}"), 100)
+                    .rotate_family("alice", "f1", "r1", &format!("n{i}"), 100)
                     .await
             })
         })
         .collect();
     let mut wins = 0;
     for task in tasks {
-        if task.await.unwrap().is_ok() {
-            wins += 1;
+        match task.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(RotateError::ReuseDetected | RotateError::Revoked) => {}
+            Err(other) => panic!("{other:?}"),
         }
     }
     assert_eq!(wins, 1);
-}
-
-#[tokio::test]
-async fn ending_sessions_kills_every_refresh_token() {
-    let store = store().await;
-    store.create_user(&alice()).await.unwrap();
-    for jti in ["a", "b", "c"] {
-        let record = auth_aws::RefreshRecord {
-            sub: "alice".into(),
-            jti: jti.into(),
-            epoch: 0,
-            expires_at: 99,
-        };
-        store.save_refresh(&record).await.unwrap();
-    }
-    store.end_sessions("alice").await.unwrap();
-    for jti in ["a", "b", "c"] {
-        assert!(matches!(
-            store.rotate_refresh("alice", jti, "x", 100).await,
-            Err(StoreError::ConditionFailed)
-        ));
-    }
-    assert_eq!(
-        store
-            .find_user("alice")
-            .await
-            .unwrap()
-            .unwrap()
-            .session_epoch,
-        1
+    let family = store.find_family("alice", "f1").await.unwrap().unwrap();
+    assert!(
+        family.revoked.is_some(),
+        "the losers' reuse revoked the family"
     );
 }
 
 #[tokio::test]
-async fn a_token_surviving_cleanup_is_still_dead_after_logout() {
+async fn logout_revokes_every_family_and_records_the_time() {
     let store = store().await;
     store.create_user(&alice()).await.unwrap();
-    store.end_sessions("alice").await.unwrap();
-    // Written with the old epoch, as a refresh racing the logout would have.
-    let late = auth_aws::RefreshRecord {
-        sub: "alice".into(),
-        jti: "late".into(),
-        epoch: 0,
-        expires_at: 99,
-    };
-    store.save_refresh(&late).await.unwrap();
-    assert!(matches!(
-        store.rotate_refresh("alice", "late", "x", 100).await,
-        Err(StoreError::ConditionFailed)
-    ));
+    store.create_family(&family("f1", "a", FAR)).await.unwrap();
+    store.create_family(&family("f2", "b", FAR)).await.unwrap();
+    assert_eq!(store.end_sessions("alice", 1_000).await.unwrap(), 2);
+    for (id, jti) in [("f1", "a"), ("f2", "b")] {
+        assert!(matches!(
+            store.rotate_family("alice", id, jti, "z", 1_001).await,
+            Err(RotateError::Revoked)
+        ));
+    }
+    let state = store.revocation_state("alice", "any", true).await.unwrap();
+    assert_eq!(state.logout_at, Some(1_000));
+    assert!(state.rejects(1_000), "issued in the logout's second");
+    assert!(!state.rejects(1_001));
 }
 
 #[tokio::test]
-async fn logout_of_unknown_user_is_harmless() {
+async fn revoked_access_tokens_are_listed() {
     let store = store().await;
-    store.end_sessions("nobody").await.unwrap();
+    store.create_user(&alice()).await.unwrap();
+    let state = store.revocation_state("alice", "j1", false).await.unwrap();
+    assert!(!state.revoked && state.logout_at.is_none());
+    store.revoke_access("j1", "alice", FAR).await.unwrap();
+    assert!(
+        store
+            .revocation_state("alice", "j1", true)
+            .await
+            .unwrap()
+            .revoked
+    );
+    assert!(
+        !store
+            .revocation_state("alice", "j2", true)
+            .await
+            .unwrap()
+            .revoked
+    );
+}
+
+#[tokio::test]
+async fn clients_are_created_once_and_found() {
+    let store = store().await;
+    let client = ClientRecord {
+        client_id: "svc".into(),
+        secret_hash: "$argon2id$fake".into(),
+        scopes: vec!["read".into(), "write".into()],
+        name: "Service".into(),
+        created_at: 5,
+    };
+    store.create_client(&client).await.unwrap();
+    assert!(matches!(
+        store.create_client(&client).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.find_client("svc").await.unwrap(), Some(client));
+    assert_eq!(store.find_client("other").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn failures_lock_with_growing_bounded_durations() {
+    let store = store().await;
+    let policy = LockoutPolicy {
+        account_threshold: 3,
+        base_secs: 10,
+        max_secs: 25,
+        window_secs: 100,
+        ..LockoutPolicy::default()
+    };
+    let key = LockKey::Account("alice");
+    let mut locks = Vec::new();
+    for _ in 0..5 {
+        locks.push(store.record_failure(key, &policy, 1_000).await.unwrap());
+    }
+    assert_eq!(locks, [0, 0, 10, 20, 25]);
+    assert_eq!(
+        store
+            .locked_until(&[key, LockKey::Ip("1.2.3.4")], 1_000)
+            .await
+            .unwrap(),
+        Some(1_025)
+    );
+    // Expired locks no longer count.
+    assert_eq!(store.locked_until(&[key], 1_025).await.unwrap(), None);
+    // Past the window, counting starts again.
+    assert_eq!(store.record_failure(key, &policy, 1_200).await.unwrap(), 0);
+    store.clear_failures(key).await.unwrap();
+    assert_eq!(store.locked_until(&[key], 1_000).await.unwrap(), None);
 }

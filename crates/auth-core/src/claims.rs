@@ -27,7 +27,7 @@ pub enum Audience {
 pub struct Claims {
     /// Issuer.
     pub iss: String,
-    /// Subject: the user name.
+    /// Subject: the user name, or the client id for client_credentials tokens.
     pub sub: String,
     /// Audience, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,4 +47,11 @@ pub struct Claims {
     /// Space-delimited scopes (RFC 8693 §4.2), when granted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The client the token was issued to (RFC 9068 §2.2). Absent on tokens from before it was
+    /// written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The refresh-token family (refresh tokens only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }

@@ -13,6 +13,36 @@ pub enum KeyError {
         /// Minimum length.
         required: usize,
     },
+    /// The document is not a JWK Set (`{"keys": [...]}` of objects).
+    #[error("the key set is not a JWK Set document")]
+    NotAKeySet,
+    /// The set has no key.
+    #[error("the key set has no key")]
+    Empty,
+    /// More keys than [`crate::MAX_KEYS`].
+    #[error("the key set has {0} keys; at most 16 are allowed")]
+    TooManyKeys(usize),
+    /// Not exactly one key is `active`.
+    #[error("the key set has {0} active keys; exactly one is required")]
+    ActiveCount(usize),
+    /// Two keys share a `kid`.
+    #[error("two keys have the kid {0:?}")]
+    DuplicateKid(String),
+    /// A key's `alg` is not ES256, EdDSA, RS256 or HS256.
+    #[error("key {0:?} has an unsupported alg (ES256, EdDSA, RS256 or HS256)")]
+    UnsupportedAlgorithm(String),
+    /// A required JWK member is missing.
+    #[error("a key has no {0:?} member")]
+    MissingMember(&'static str),
+    /// A JWK member has a bad value (wrong type, encoding, length, curve, or key mismatch).
+    #[error("a key has a bad {0:?} member")]
+    BadMember(&'static str),
+    /// An RSA modulus shorter than 2048 bits.
+    #[error("an RSA key has {0} bits; at least 2048 are required")]
+    RsaTooShort(usize),
+    /// The system random source or the key generator failed.
+    #[error("key generation failed")]
+    Generate,
 }
 
 /// Why a token was not accepted. Each variant maps to a short log code via [`VerifyError::reason`].
@@ -54,6 +84,16 @@ pub enum VerifyError {
     /// A refresh token offered as an access token or the other way round.
     #[error("token is of the wrong type")]
     WrongTokenType,
+    /// The `kid` names no key of the configured set (or the token has none and the set has no
+    /// key without one).
+    #[error("token key is not known")]
+    UnknownKey,
+    /// The issuer is not one this verifier trusts.
+    #[error("token issuer is not trusted")]
+    UntrustedIssuer,
+    /// The token was revoked, or issued before its subject's last logout.
+    #[error("token has been revoked")]
+    Revoked,
 }
 
 impl VerifyError {
@@ -72,6 +112,9 @@ impl VerifyError {
             Self::WrongAudience => "wrong_audience",
             Self::MissingClaim => "missing_claim",
             Self::WrongTokenType => "wrong_token_type",
+            Self::UnknownKey => "unknown_kid",
+            Self::UntrustedIssuer => "untrusted_issuer",
+            Self::Revoked => "revoked",
         }
     }
 }
@@ -88,6 +131,9 @@ pub enum IssueError {
     /// The subject is empty.
     #[error("subject is empty")]
     EmptySubject,
+    /// The key set's active key has no private half.
+    #[error("no signing key")]
+    NoSigningKey,
 }
 
 /// Why an `Authorization` header value is not a usable bearer token.

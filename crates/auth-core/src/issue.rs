@@ -2,11 +2,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 
 use crate::claims::{Audience, Claims, TokenType};
-use crate::error::IssueError;
+use std::sync::Arc;
+
+use crate::error::{IssueError, KeyError};
 use crate::keys::Secret;
+use crate::keyset::KeySet;
 use crate::settings::TokenSettings;
 
 /// A signed token and the claims it carries.
@@ -18,31 +21,59 @@ pub struct IssuedToken {
     pub claims: Claims,
 }
 
-/// An access token and its refresh token, issued together.
-#[derive(Debug, Clone)]
-pub struct TokenPair {
-    /// The access token.
-    pub access: IssuedToken,
-    /// The refresh token.
-    pub refresh: IssuedToken,
+/// Who a token is for: the subject, the client it is issued to and the granted scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant<'a> {
+    /// The user name, or the client id for client_credentials.
+    pub sub: &'a str,
+    /// The OAuth client (RFC 9068 `client_id`).
+    pub client_id: &'a str,
+    /// Space-delimited scopes, when any were granted.
+    pub scope: Option<&'a str>,
 }
 
-/// Signs tokens with the configured key and settings. Built once per cold start.
+/// Signs tokens with the active key of a key set. Built once per cold start (and again when the
+/// key set is re-read).
 pub struct TokenIssuer {
-    key: EncodingKey,
-    header: Header,
+    keys: Arc<KeySet>,
+    access_header: Header,
+    refresh_header: Header,
     settings: TokenSettings,
 }
 
 impl TokenIssuer {
-    /// An HS256 issuer.
-    pub fn new(secret: &Secret, settings: &TokenSettings) -> Self {
-        let mut header = Header::new(Algorithm::HS256);
-        // RFC 8725 §3.11: explicit typing.
-        header.typ = Some("JWT".to_owned());
+    /// An issuer signing with the set's active key, which must hold its private half.
+    pub fn new(keys: Arc<KeySet>, settings: &TokenSettings) -> Result<Self, KeyError> {
+        let active = keys.active().ok_or(KeyError::ActiveCount(0))?;
+        if active.encoding_key().is_none() {
+            return Err(KeyError::MissingMember("d"));
+        }
+        let mut access_header = Header::new(active.algorithm().jwt());
+        access_header.kid = active.kid().map(str::to_owned);
+        let mut refresh_header = access_header.clone();
+        // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing, so an access token can't be taken
+        // for another kind of JWT. Refresh tokens keep the plain type the foundation used.
+        access_header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+        refresh_header.typ = Some("JWT".to_owned());
+        Ok(Self {
+            keys,
+            access_header,
+            refresh_header,
+            settings: settings.clone(),
+        })
+    }
+
+    /// An HS256 issuer with a single secret and no `kid` (the `JWT_SECRET` path).
+    pub fn from_secret(secret: &Secret, settings: &TokenSettings) -> Self {
+        let keys = Arc::new(KeySet::from_secret(secret));
+        let mut access_header = Header::new(Algorithm::HS256);
+        access_header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+        let mut refresh_header = Header::new(Algorithm::HS256);
+        refresh_header.typ = Some("JWT".to_owned());
         Self {
-            key: secret.encoding_key(),
-            header,
+            keys,
+            access_header,
+            refresh_header,
             settings: settings.clone(),
         }
     }
@@ -52,47 +83,82 @@ impl TokenIssuer {
         &self.settings
     }
 
-    /// Issues an access token and a refresh token for `sub` at time `now` (epoch seconds).
-    pub fn issue_pair(&self, sub: &str, now: u64) -> Result<TokenPair, IssueError> {
-        Ok(TokenPair {
-            access: self.issue(sub, TokenType::Access, now, random_jti()?)?,
-            refresh: self.issue(sub, TokenType::Refresh, now, random_jti()?)?,
-        })
+    /// The key set this issuer signs from.
+    pub fn keys(&self) -> &Arc<KeySet> {
+        &self.keys
     }
 
-    /// Issues one token with the given `jti`.
-    pub fn issue(
-        &self,
-        sub: &str,
-        token_type: TokenType,
-        now: u64,
-        jti: String,
-    ) -> Result<IssuedToken, IssueError> {
-        if sub.is_empty() {
-            return Err(IssueError::EmptySubject);
-        }
-        let ttl = match token_type {
-            TokenType::Access => self.settings.access_ttl_secs,
-            TokenType::Refresh => self.settings.refresh_ttl_secs,
-        };
+    /// Issues an access token at time `now` (epoch seconds) with a fresh random `jti`.
+    pub fn issue_access(&self, grant: &Grant<'_>, now: u64) -> Result<IssuedToken, IssueError> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
-            sub: sub.to_owned(),
+            sub: grant.sub.to_owned(),
             aud: self.settings.audience.clone().map(Audience::One),
             iat: now,
-            exp: now.saturating_add(ttl),
+            exp: now.saturating_add(self.settings.access_ttl_secs),
+            nbf: None,
+            jti: random_id()?,
+            token_type: TokenType::Access,
+            scope: grant.scope.map(str::to_owned),
+            client_id: Some(grant.client_id.to_owned()),
+            fam: None,
+        };
+        self.sign(&self.access_header, claims)
+    }
+
+    /// Issues a refresh token `jti` of `family` expiring at `family_exp` at the latest (the family's absolute
+    /// end). Its audience is the issuer itself: only the token endpoint accepts it, and a
+    /// verifier that checks `aud` for the API (API Gateway's JWT authorizer) refuses it.
+    pub fn issue_refresh(
+        &self,
+        grant: &Grant<'_>,
+        family: &str,
+        family_exp: u64,
+        jti: String,
+        now: u64,
+    ) -> Result<IssuedToken, IssueError> {
+        let claims = Claims {
+            iss: self.settings.issuer.clone(),
+            sub: grant.sub.to_owned(),
+            aud: Some(Audience::One(self.settings.issuer.clone())),
+            iat: now,
+            exp: now
+                .saturating_add(self.settings.refresh_ttl_secs)
+                .min(family_exp),
             nbf: None,
             jti,
-            token_type,
-            scope: None,
+            token_type: TokenType::Refresh,
+            scope: grant.scope.map(str::to_owned),
+            client_id: Some(grant.client_id.to_owned()),
+            fam: Some(family.to_owned()),
         };
-        let token = jsonwebtoken::encode(&self.header, &claims, &self.key)?;
+        self.sign(&self.refresh_header, claims)
+    }
+
+    /// Signs the given claims as an access token (for tests and tools that need exact claims).
+    pub fn sign_access(&self, claims: Claims) -> Result<IssuedToken, IssueError> {
+        self.sign(&self.access_header, claims)
+    }
+
+    fn sign(&self, header: &Header, claims: Claims) -> Result<IssuedToken, IssueError> {
+        if claims.sub.is_empty() {
+            return Err(IssueError::EmptySubject);
+        }
+        let key = self
+            .keys
+            .active()
+            .and_then(|k| k.encoding_key())
+            .ok_or(IssueError::NoSigningKey)?;
+        let token = jsonwebtoken::encode(header, &claims, key)?;
         Ok(IssuedToken { token, claims })
     }
 }
 
-/// 128 random bits, base64url: a token id nobody can guess.
-fn random_jti() -> Result<String, IssueError> {
+/// The `typ` header of access tokens (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// 128 random bits, base64url: a token or family id nobody can guess.
+pub fn random_id() -> Result<String, IssueError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|_| IssueError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -101,40 +167,75 @@ fn random_jti() -> Result<String, IssueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyset::{KeyAlgorithm, KeyStatus, generate_jwk};
+
+    const GRANT: Grant<'static> = Grant {
+        sub: "alice",
+        client_id: "public",
+        scope: Some("read"),
+    };
 
     fn issuer() -> TokenIssuer {
         let secret = Secret::new("known-answer-secret-0123456789abcdef").unwrap();
-        TokenIssuer::new(&secret, &TokenSettings::default())
+        TokenIssuer::from_secret(&secret, &TokenSettings::default())
     }
 
     #[test]
     fn known_answer_token_is_stable() {
-        let issued = issuer()
-            .issue("alice", TokenType::Access, 1_700_000_000, "jti-1".into())
-            .unwrap();
+        let claims = Claims {
+            iss: "lambda-api".into(),
+            sub: "alice".into(),
+            aud: None,
+            iat: 1_700_000_000,
+            exp: 1_700_003_600,
+            nbf: None,
+            jti: "jti-1".into(),
+            token_type: TokenType::Access,
+            scope: None,
+            client_id: Some("public".into()),
+            fam: None,
+        };
+        let issued = issuer().sign_access(claims).unwrap();
+        // Checked independently: HMAC-SHA256 of the first two segments with the secret
+        // (python3 -c 'import hmac,hashlib,base64; ...').
         assert_eq!(
             issued.token,
-            "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.\
-             eyJpc3MiOiJsYW1iZGEtYXBpIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMzYwMCwianRpIjoianRpLTEiLCJ0eXBlIjoiYWNjZXNzIn0.\
-             qY4kDRgOJCHYkgPULsNwk1YNEoF_th1zZHm5VIMvmIk"
+            "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.\
+             eyJpc3MiOiJsYW1iZGEtYXBpIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMzYwMCwianRpIjoianRpLTEiLCJ0eXBlIjoiYWNjZXNzIiwiY2xpZW50X2lkIjoicHVibGljIn0.\
+             tZLjYWYcihLbhuqR-GsvcyCxAIeLwc4adqqlyZtKNVg"
         );
     }
 
     #[test]
-    fn pair_has_distinct_random_ids_and_lifetimes() {
-        let pair = issuer().issue_pair("alice", 1_000).unwrap();
-        assert_ne!(pair.access.claims.jti, pair.refresh.claims.jti);
-        assert_eq!(pair.access.claims.exp, 1_000 + 3600);
-        assert_eq!(pair.refresh.claims.exp, 1_000 + 604_800);
-        assert_eq!(pair.refresh.claims.token_type, TokenType::Refresh);
-        assert_eq!(pair.access.claims.jti.len(), 22);
+    fn access_and_refresh_have_distinct_ids_lifetimes_and_audiences() {
+        let i = issuer();
+        let access = i.issue_access(&GRANT, 1_000).unwrap();
+        let refresh = i
+            .issue_refresh(&GRANT, "fam-1", u64::MAX, "r1".into(), 1_000)
+            .unwrap();
+        assert_eq!(access.claims.exp, 1_000 + 3600);
+        assert_eq!(refresh.claims.exp, 1_000 + 604_800);
+        assert_eq!(refresh.claims.token_type, TokenType::Refresh);
+        assert_eq!(refresh.claims.fam.as_deref(), Some("fam-1"));
+        assert_eq!(refresh.claims.aud, Some(Audience::One("lambda-api".into())));
+        assert_eq!(access.claims.client_id.as_deref(), Some("public"));
+        assert_eq!(access.claims.scope.as_deref(), Some("read"));
+        assert_eq!(access.claims.jti.len(), 22);
+        assert_eq!(refresh.claims.jti, "r1");
+    }
+
+    #[test]
+    fn refresh_expiry_is_capped_by_the_family() {
+        let refresh = issuer()
+            .issue_refresh(&GRANT, "f", 2_000, "r1".into(), 1_000)
+            .unwrap();
+        assert_eq!(refresh.claims.exp, 2_000);
     }
 
     #[test]
     fn empty_subject_is_refused() {
-        let err = issuer()
-            .issue("", TokenType::Access, 0, "j".into())
-            .unwrap_err();
+        let grant = Grant { sub: "", ..GRANT };
+        let err = issuer().issue_access(&grant, 0).unwrap_err();
         assert!(matches!(err, IssueError::EmptySubject));
     }
 
@@ -145,9 +246,32 @@ mod tests {
             audience: Some("orders".into()),
             ..TokenSettings::default()
         };
-        let issued = TokenIssuer::new(&secret, &settings)
-            .issue("bob", TokenType::Access, 5, "j".into())
+        let issued = TokenIssuer::from_secret(&secret, &settings)
+            .issue_access(&GRANT, 5)
             .unwrap();
         assert_eq!(issued.claims.aud, Some(Audience::One("orders".into())));
+    }
+
+    #[test]
+    fn key_set_tokens_carry_the_active_kid_and_alg() {
+        let jwk = generate_jwk(KeyAlgorithm::EdDSA, KeyStatus::Active).unwrap();
+        let set =
+            KeySet::from_json(&serde_json::json!({ "keys": [jwk.clone()] }).to_string()).unwrap();
+        let issued = TokenIssuer::new(Arc::new(set), &TokenSettings::default())
+            .unwrap()
+            .issue_access(&GRANT, 5)
+            .unwrap();
+        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+        assert_eq!(header.kid.as_deref(), jwk["kid"].as_str());
+        assert_eq!(header.alg, Algorithm::EdDSA);
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    }
+
+    #[test]
+    fn public_only_key_set_cannot_sign() {
+        let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+        let set = KeySet::from_json(&serde_json::json!({ "keys": [jwk] }).to_string()).unwrap();
+        let public = KeySet::from_json(&set.public_jwks().to_string()).unwrap();
+        assert!(TokenIssuer::new(Arc::new(public), &TokenSettings::default()).is_err());
     }
 }

@@ -10,6 +10,8 @@ mod claims;
 mod error;
 mod issue;
 mod keys;
+mod keyset;
+mod lockout;
 mod oauth;
 mod password;
 mod policy;
@@ -24,8 +26,10 @@ pub use error::{
     BearerError, IssueError, KeyError, PasswordError, PolicyError, RulesError, SourceError,
     VerifyError,
 };
-pub use issue::{IssuedToken, TokenIssuer, TokenPair};
+pub use issue::{ACCESS_TOKEN_TYP, Grant, IssuedToken, TokenIssuer, random_id};
 pub use keys::Secret;
+pub use keyset::{Key, KeyAlgorithm, KeySet, KeyStatus, MAX_KEYS, generate_jwk, thumbprint};
+pub use lockout::{LockoutPolicy, LockoutResponse};
 pub use oauth::{ErrorBody, OAuthError, TokenResponse};
 pub use password::{PasswordHasher, check_password_policy};
 pub use policy::{
@@ -34,4 +38,4 @@ pub use policy::{
 pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
 pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
 pub use sources::{TokenSource, cookie_value};
-pub use verify::{MAX_TOKEN_BYTES, Verifier};
+pub use verify::{MAX_TOKEN_BYTES, Verifier, map_error, precheck};

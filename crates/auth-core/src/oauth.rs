@@ -13,6 +13,12 @@ pub enum OAuthError {
     UnsupportedGrantType,
     /// A bearer token that is missing, malformed or not valid (RFC 6750 §3.1).
     InvalidToken,
+    /// Client authentication failed (RFC 6749 §5.2).
+    InvalidClient,
+    /// The client may not use this grant or token (RFC 6749 §5.2, RFC 7009 §2.2.1).
+    UnauthorizedClient,
+    /// The requested scope is invalid or exceeds what may be granted.
+    InvalidScope,
     /// Something failed on our side.
     ServerError,
 }
@@ -25,6 +31,9 @@ impl OAuthError {
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidToken => "invalid_token",
+            Self::InvalidClient => "invalid_client",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
         }
     }
@@ -32,8 +41,12 @@ impl OAuthError {
     /// The HTTP status code.
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::InvalidGrant | Self::UnsupportedGrantType => 400,
-            Self::InvalidToken => 401,
+            Self::InvalidRequest
+            | Self::InvalidGrant
+            | Self::UnsupportedGrantType
+            | Self::UnauthorizedClient
+            | Self::InvalidScope => 400,
+            Self::InvalidToken | Self::InvalidClient => 401,
             Self::ServerError => 500,
         }
     }
@@ -57,8 +70,12 @@ pub struct TokenResponse<'a> {
     pub token_type: &'static str,
     /// Access-token lifetime in seconds.
     pub expires_in: u64,
-    /// The refresh token.
-    pub refresh_token: &'a str,
+    /// The refresh token (none for client_credentials, RFC 6749 §4.4.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<&'a str>,
+    /// The granted scope (RFC 6749 §5.1), when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'a str>,
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct TokenSettings {
     pub access_ttl_secs: u64,
     /// Refresh-token lifetime in seconds. Default 604800 (7 days).
     pub refresh_ttl_secs: u64,
+    /// Absolute lifetime of a refresh-token family, in seconds: past it the user logs in again
+    /// however often the family was refreshed (RFC 9700 §4.14.2). Default 2592000 (30 days).
+    pub refresh_family_ttl_secs: u64,
     /// Clock-skew leeway for `exp`, `nbf` and `iat`, in seconds. Default 30, at most [`MAX_LEEWAY_SECS`].
     pub leeway_secs: u64,
 }
@@ -25,6 +28,7 @@ impl Default for TokenSettings {
             audience: None,
             access_ttl_secs: 3600,
             refresh_ttl_secs: 604_800,
+            refresh_family_ttl_secs: 2_592_000,
             leeway_secs: 30,
         }
     }

@@ -5,55 +5,70 @@
 //! - `nbf` is not checked by default: it is turned on;
 //! - a configured `iss` or `aud` is only compared when the claim is present: both are required;
 //! - the `crit` header is ignored (RFC 7515 §4.1.11 says reject what is not understood): rejected;
-//! - `typ` is not checked (RFC 8725 §3.11): only `JWT` is accepted when present;
+//! - `typ` is not checked (RFC 8725 §3.11): access tokens must be `at+jwt` (RFC 9068) or `JWT`,
+//!   refresh tokens `JWT`, when present;
+//! - the key is the one of our set the `kid` names; header keys (`jku`, `x5u`, `jwk`, `x5c`) are
+//!   never used;
 //! - `iat` in the future is accepted: rejected beyond the leeway;
-//! - the algorithm list is set to exactly the configured one (RFC 8725 §3.1), so `none`, other
-//!   HMAC sizes and asymmetric algorithms are refused;
+//! - the algorithm list is exactly the key's algorithm (RFC 8725 §3.1), so `none`, other
+//!   algorithms and key-confusion (an HS256 token "signed" with a public key) are refused;
 //! - the token's size is bounded before any decoding.
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
+
+use std::sync::Arc;
 
 use crate::claims::{Claims, TokenType};
 use crate::error::VerifyError;
+use crate::issue::ACCESS_TOKEN_TYP;
 use crate::keys::Secret;
+use crate::keyset::KeySet;
 use crate::settings::{MAX_LEEWAY_SECS, TokenSettings};
 
 /// Tokens longer than this are refused before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// Verifies tokens with the configured key and rules. Built once per cold start, reused.
+/// Verifies tokens with a key set and the configured rules. Built once per cold start (and again
+/// when the key set is re-read), reused.
 pub struct Verifier {
-    key: DecodingKey,
-    validation: Validation,
+    keys: Arc<KeySet>,
+    /// Per key (same order as the set): the validation for access tokens and for refresh tokens.
+    validations: Vec<(Validation, Validation)>,
     leeway_secs: u64,
 }
 
 impl Verifier {
-    /// An HS256 verifier for the given settings.
-    pub fn new(secret: &Secret, settings: &TokenSettings) -> Self {
+    /// A verifier for tokens signed by any key of `keys`, each with that key's algorithm only.
+    pub fn new(keys: Arc<KeySet>, settings: &TokenSettings) -> Self {
         let leeway_secs = settings.leeway_secs.min(MAX_LEEWAY_SECS);
-        // RFC 8725 §3.1: the algorithm comes from configuration, never from the token.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = leeway_secs;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.validate_aud = true;
-        validation.set_issuer(&[&settings.issuer]);
-        let mut required = vec!["exp", "iss", "sub"];
-        match &settings.audience {
-            Some(aud) => {
-                validation.set_audience(&[aud]);
-                required.push("aud");
-            }
-            None => validation.aud = None,
-        }
-        validation.set_required_spec_claims(&required);
+        let validations = keys
+            .keys()
+            .iter()
+            .map(|key| {
+                let alg = key.algorithm().jwt();
+                (
+                    validation(alg, settings, settings.audience.as_deref(), leeway_secs),
+                    // Refresh tokens are addressed to the issuer itself.
+                    validation(alg, settings, Some(&settings.issuer), leeway_secs),
+                )
+            })
+            .collect();
         Self {
-            key: secret.decoding_key(),
-            validation,
+            keys,
+            validations,
             leeway_secs,
         }
+    }
+
+    /// An HS256 verifier with a single secret (the `JWT_SECRET` path: tokens without `kid`).
+    pub fn from_secret(secret: &Secret, settings: &TokenSettings) -> Self {
+        Self::new(Arc::new(KeySet::from_secret(secret)), settings)
+    }
+
+    /// The key set tokens are checked against.
+    pub fn keys(&self) -> &Arc<KeySet> {
+        &self.keys
     }
 
     /// Verifies an access token.
@@ -82,22 +97,34 @@ impl Verifier {
         expected: TokenType,
         now: u64,
     ) -> Result<Claims, VerifyError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(VerifyError::Oversized);
-        }
-        if !is_compact_jws(token) {
-            return Err(VerifyError::Malformed);
-        }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|err| map_error(err.kind()))?;
-        if data.header.crit.is_some() {
+        precheck(token)?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        // The key comes from our own set by kid; jku, x5u, jwk and x5c headers are never used.
+        let index = self
+            .keys
+            .keys()
+            .iter()
+            .position(|k| k.kid() == header.kid.as_deref())
+            .ok_or(VerifyError::UnknownKey)?;
+        let (Some(key), Some((access, refresh))) =
+            (self.keys.keys().get(index), self.validations.get(index))
+        else {
+            return Err(VerifyError::UnknownKey);
+        };
+        let validation = match expected {
+            TokenType::Access => access,
+            TokenType::Refresh => refresh,
+        };
+        if header.crit.is_some() {
             return Err(VerifyError::UnsupportedCritical);
         }
-        if let Some(typ) = &data.header.typ
-            && !typ.eq_ignore_ascii_case("JWT")
+        if let Some(typ) = &header.typ
+            && !typ_accepted(typ, expected)
         {
             return Err(VerifyError::WrongHeaderType);
         }
+        let data = jsonwebtoken::decode::<Claims>(token, key.decoding_key(), validation)
+            .map_err(|err| map_error(err.kind()))?;
         let claims = data.claims;
         if claims.sub.is_empty() || claims.jti.is_empty() {
             return Err(VerifyError::MissingClaim);
@@ -110,6 +137,56 @@ impl Verifier {
         }
         Ok(claims)
     }
+}
+
+/// The jsonwebtoken validation for one algorithm: `exp`, `nbf`, `iss` and `sub` required, `aud`
+/// required and compared when given, refused when not.
+fn validation(
+    alg: Algorithm,
+    settings: &TokenSettings,
+    audience: Option<&str>,
+    leeway_secs: u64,
+) -> Validation {
+    // RFC 8725 §3.1: the algorithm comes from the key, never from the token.
+    let mut validation = Validation::new(alg);
+    validation.leeway = leeway_secs;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.validate_aud = true;
+    validation.set_issuer(&[&settings.issuer]);
+    let mut required = vec!["exp", "iss", "sub"];
+    match audience {
+        Some(aud) => {
+            validation.set_audience(&[aud]);
+            required.push("aud");
+        }
+        None => validation.aud = None,
+    }
+    validation.set_required_spec_claims(&required);
+    validation
+}
+
+/// Access tokens: `at+jwt` (RFC 9068 §2.1, with or without `application/`) or, from before
+/// RFC 9068 typing, `JWT`. Refresh tokens: `JWT`.
+fn typ_accepted(typ: &str, expected: TokenType) -> bool {
+    let typ = typ
+        .strip_prefix("application/")
+        .or_else(|| typ.strip_prefix("Application/"))
+        .unwrap_or(typ);
+    typ.eq_ignore_ascii_case("JWT")
+        || (expected == TokenType::Access && typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
+}
+
+/// The checks made before any decoding: at most [`MAX_TOKEN_BYTES`], and three non-empty
+/// base64url segments.
+pub fn precheck(token: &str) -> Result<(), VerifyError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(VerifyError::Oversized);
+    }
+    if !is_compact_jws(token) {
+        return Err(VerifyError::Malformed);
+    }
+    Ok(())
 }
 
 /// Three non-empty base64url segments and nothing else (RFC 7515 §7.1, no JWE, no padding).
@@ -128,7 +205,8 @@ fn is_compact_jws(token: &str) -> bool {
     segments == 3
 }
 
-fn map_error(kind: &ErrorKind) -> VerifyError {
+/// The [`VerifyError`] for a jsonwebtoken error.
+pub fn map_error(kind: &ErrorKind) -> VerifyError {
     match kind {
         ErrorKind::InvalidSignature => VerifyError::BadSignature,
         ErrorKind::ExpiredSignature => VerifyError::Expired,
@@ -151,7 +229,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::issue::TokenIssuer;
+    use crate::issue::{Grant, TokenIssuer};
 
     const SECRET: &str = "unit-test-secret-0123456789abcdef0123";
 
@@ -167,7 +245,7 @@ mod tests {
     }
 
     fn verifier() -> Verifier {
-        Verifier::new(&Secret::new(SECRET).unwrap(), &settings())
+        Verifier::from_secret(&Secret::new(SECRET).unwrap(), &settings())
     }
 
     fn claims() -> Value {
@@ -215,15 +293,25 @@ mod tests {
     #[test]
     fn issued_access_token_verifies() {
         let secret = Secret::new(SECRET).unwrap();
-        let pair = TokenIssuer::new(&secret, &settings())
-            .issue_pair("alice", now())
+        let issuer = TokenIssuer::from_secret(&secret, &settings());
+        let grant = Grant {
+            sub: "alice",
+            client_id: "public",
+            scope: None,
+        };
+        let access = issuer.issue_access(&grant, now()).unwrap();
+        let refresh = issuer
+            .issue_refresh(&grant, "f", u64::MAX, "r".into(), now())
             .unwrap();
-        let claims = verifier().verify_access(&pair.access.token).unwrap();
+        let claims = verifier().verify_access(&access.token).unwrap();
         assert_eq!(claims.sub, "alice");
         assert_eq!(
-            verifier().verify_refresh(&pair.refresh.token).unwrap().sub,
+            verifier().verify_refresh(&refresh.token).unwrap().sub,
             "alice"
         );
+        // Each only as what it is.
+        assert!(verifier().verify_refresh(&access.token).is_err());
+        assert!(verifier().verify_access(&refresh.token).is_err());
     }
 
     #[test]
@@ -237,7 +325,8 @@ mod tests {
 
     #[test]
     fn access_token_is_not_a_refresh_token() {
-        let token = sign_hs256(&claims());
+        // Even one addressed to the issuer, as refresh tokens are.
+        let token = sign_hs256(&patched("aud", json!("lambda-api")));
         assert_eq!(
             verifier().verify_refresh(&token),
             Err(VerifyError::WrongTokenType)
@@ -304,7 +393,7 @@ mod tests {
 
     #[test]
     fn unexpected_aud_is_rejected_when_none_is_configured() {
-        let v = Verifier::new(&Secret::new(SECRET).unwrap(), &TokenSettings::default());
+        let v = Verifier::from_secret(&Secret::new(SECRET).unwrap(), &TokenSettings::default());
         let token = sign_hs256(&claims());
         assert_eq!(v.verify_access(&token), Err(VerifyError::WrongAudience));
     }
@@ -439,5 +528,164 @@ mod tests {
             verifier().verify_access("a.b.c.d.e"),
             Err(VerifyError::Malformed)
         );
+    }
+
+    mod key_sets {
+        use std::sync::Arc;
+
+        use jsonwebtoken::Header;
+        use serde_json::{Value, json};
+
+        use super::{claims, now, settings};
+        use crate::error::VerifyError;
+        use crate::issue::{Grant, TokenIssuer};
+        use crate::keyset::{KeyAlgorithm, KeySet, KeyStatus, generate_jwk};
+        use crate::verify::Verifier;
+
+        const GRANT: Grant<'static> = Grant {
+            sub: "alice",
+            client_id: "public",
+            scope: None,
+        };
+
+        fn set(keys: &[Value]) -> Arc<KeySet> {
+            Arc::new(KeySet::from_json(&json!({ "keys": keys }).to_string()).unwrap())
+        }
+
+        #[test]
+        fn every_algorithm_signs_and_verifies() {
+            for alg in [
+                KeyAlgorithm::ES256,
+                KeyAlgorithm::EdDSA,
+                KeyAlgorithm::RS256,
+                KeyAlgorithm::HS256,
+            ] {
+                let keys = set(&[generate_jwk(alg, KeyStatus::Active).unwrap()]);
+                let issued = TokenIssuer::new(keys.clone(), &settings())
+                    .unwrap()
+                    .issue_access(&GRANT, now())
+                    .unwrap();
+                let verifier = Verifier::new(keys, &settings());
+                assert_eq!(verifier.verify_access(&issued.token).unwrap().sub, "alice");
+            }
+        }
+
+        #[test]
+        fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_kid() {
+            let mut old = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+            let before = set(std::slice::from_ref(&old));
+            let old_token = TokenIssuer::new(before, &settings())
+                .unwrap()
+                .issue_access(&GRANT, now())
+                .unwrap()
+                .token;
+            old["status"] = json!("retired");
+            let new = generate_jwk(KeyAlgorithm::EdDSA, KeyStatus::Active).unwrap();
+            let after = set(&[new.clone(), old.clone()]);
+            let new_token = TokenIssuer::new(after.clone(), &settings())
+                .unwrap()
+                .issue_access(&GRANT, now())
+                .unwrap()
+                .token;
+            let header = jsonwebtoken::decode_header(&new_token).unwrap();
+            assert_eq!(header.kid.as_deref(), new["kid"].as_str());
+            let verifier = Verifier::new(after, &settings());
+            assert!(verifier.verify_access(&old_token).is_ok());
+            assert!(verifier.verify_access(&new_token).is_ok());
+            // Once the old key is removed, its tokens are refused.
+            let pruned = Verifier::new(set(&[new]), &settings());
+            assert_eq!(
+                pruned.verify_access(&old_token),
+                Err(VerifyError::UnknownKey)
+            );
+        }
+
+        #[test]
+        fn unknown_or_missing_kid_is_refused() {
+            let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+            let keys = set(std::slice::from_ref(&jwk));
+            let other = set(&[generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()]);
+            let token = TokenIssuer::new(other, &settings())
+                .unwrap()
+                .issue_access(&GRANT, now())
+                .unwrap()
+                .token;
+            let verifier = Verifier::new(keys.clone(), &settings());
+            assert_eq!(verifier.verify_access(&token), Err(VerifyError::UnknownKey));
+            // No kid at all.
+            let key = keys.active().unwrap().encoding_key().unwrap();
+            let token =
+                jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::ES256), &claims(), key)
+                    .unwrap();
+            assert_eq!(verifier.verify_access(&token), Err(VerifyError::UnknownKey));
+        }
+
+        #[test]
+        fn the_algorithm_comes_from_the_key_not_the_token() {
+            // Key confusion: an HS256 token whose HMAC key is the RSA key's public modulus,
+            // carrying the RSA key's kid.
+            let jwk = generate_jwk(KeyAlgorithm::RS256, KeyStatus::Active).unwrap();
+            let verifier = Verifier::new(set(std::slice::from_ref(&jwk)), &settings());
+            let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
+            header.kid = jwk["kid"].as_str().map(str::to_owned);
+            let forged = jsonwebtoken::encode(
+                &header,
+                &claims(),
+                &jsonwebtoken::EncodingKey::from_secret(jwk["n"].as_str().unwrap().as_bytes()),
+            )
+            .unwrap();
+            assert_eq!(
+                verifier.verify_access(&forged),
+                Err(VerifyError::AlgorithmNotAllowed)
+            );
+        }
+
+        #[test]
+        fn a_key_embedded_in_the_header_is_never_used() {
+            // The attacker signs with their own key and ships it in `jwk`, with our kid.
+            let ours = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+            let verifier = Verifier::new(set(std::slice::from_ref(&ours)), &settings());
+            let theirs = set(&[generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()]);
+            let their_key = theirs.active().unwrap();
+            let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
+            header.kid = ours["kid"].as_str().map(str::to_owned);
+            let public: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(theirs.public_jwks()["keys"][0].clone()).unwrap();
+            header.jwk = Some(public);
+            header.jku = Some("https://attacker.example/jwks.json".into());
+            let forged =
+                jsonwebtoken::encode(&header, &claims(), their_key.encoding_key().unwrap())
+                    .unwrap();
+            assert_eq!(
+                verifier.verify_access(&forged),
+                Err(VerifyError::BadSignature)
+            );
+        }
+
+        #[test]
+        fn legacy_secret_tokens_verify_next_to_a_key_set() {
+            let secret = crate::keys::Secret::new(super::SECRET).unwrap();
+            let legacy = TokenIssuer::from_secret(&secret, &settings())
+                .issue_access(&GRANT, now())
+                .unwrap()
+                .token;
+            let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+            let keys = KeySet::from_json(&json!({ "keys": [jwk] }).to_string())
+                .unwrap()
+                .with_legacy_secret(&secret);
+            let keys = Arc::new(keys);
+            let verifier = Verifier::new(keys.clone(), &settings());
+            assert!(verifier.verify_access(&legacy).is_ok());
+            // New tokens are signed by the set's active key, not the legacy secret.
+            let header = jsonwebtoken::decode_header(
+                &TokenIssuer::new(keys, &settings())
+                    .unwrap()
+                    .issue_access(&GRANT, now())
+                    .unwrap()
+                    .token,
+            )
+            .unwrap();
+            assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        }
     }
 }

@@ -19,6 +19,10 @@ const KNOWN: &[&str] = &[
     "password",
     "refresh_token",
     "scope",
+    "client_id",
+    "client_secret",
+    "token",
+    "token_type_hint",
 ];
 
 /// Request parameters: string values by name.

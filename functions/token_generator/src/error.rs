@@ -16,6 +16,17 @@ pub enum ApiError {
     /// The reason is logged; the client only learns that the refresh token is no good.
     #[error("the refresh token is invalid, expired or revoked")]
     RefreshRejected(&'static str),
+    /// Client authentication failed; `basic` says whether the client tried HTTP Basic (then the
+    /// answer carries a Basic challenge, RFC 6749 §5.2).
+    #[error("client authentication failed")]
+    InvalidClient { basic: bool },
+    #[error("{0}")]
+    UnauthorizedClient(&'static str),
+    #[error("the requested scope is invalid or not granted to this client or user")]
+    InvalidScope,
+    /// Too many failed attempts; the number of seconds until the next may be made.
+    #[error("too many failed attempts; try again later")]
+    Locked { retry_after: u64 },
     #[error("{0}")]
     WeakPassword(PasswordError),
     #[error("the username is already registered")]
@@ -41,6 +52,10 @@ impl ApiError {
             Self::BadCredentials | Self::RefreshRejected(_) => {
                 (400, OAuthError::InvalidGrant.code())
             }
+            Self::InvalidClient { .. } => (401, OAuthError::InvalidClient.code()),
+            Self::UnauthorizedClient(_) => (400, OAuthError::UnauthorizedClient.code()),
+            Self::InvalidScope => (400, OAuthError::InvalidScope.code()),
+            Self::Locked { .. } => (429, "too_many_attempts"),
             Self::InvalidToken(_) => (401, OAuthError::InvalidToken.code()),
             Self::UserExists => (409, "user_exists"),
             Self::NotFound => (404, "not_found"),

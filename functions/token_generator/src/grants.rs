@@ -1,69 +1,230 @@
-//! POST /token: the password and refresh_token grants (RFC 6749 §4.3, §6).
+//! POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4)
+//! grants.
 
-use auth_aws::{Config, RefreshRecord, StoreError};
-use auth_core::TokenPair;
+use auth_aws::{Config, Family, RotateError};
+use auth_core::{Grant, IssuedToken, random_id};
+use lambda_http::Request;
 
 use crate::App;
-use crate::accounts;
+use crate::accounts::{self, Attempt};
 use crate::body::Params;
+use crate::clients;
 use crate::error::ApiError;
+use crate::scope;
+
+/// What a grant issues.
+pub struct Issued {
+    pub access: IssuedToken,
+    pub refresh: Option<IssuedToken>,
+    pub scope: Option<String>,
+}
 
 /// Runs the grant named by `grant_type`.
-pub async fn token(app: &App, config: &Config, params: &Params) -> Result<TokenPair, ApiError> {
+pub async fn token(
+    app: &App,
+    config: &Config,
+    request: &Request,
+    params: &Params,
+) -> Result<Issued, ApiError> {
     match params.require("grant_type")? {
-        "password" => password(app, config, params).await,
-        "refresh_token" => refresh(app, config, params).await,
+        "password" => password(app, config, request, params).await,
+        "refresh_token" => refresh(app, config, request, params).await,
+        "client_credentials" => client_credentials(app, config, request, params).await,
         _ => Err(ApiError::UnsupportedGrant),
     }
 }
 
-/// Checks the user's password and issues a new pair (also POST /auth/login).
-pub async fn password(app: &App, config: &Config, params: &Params) -> Result<TokenPair, ApiError> {
-    let username = params.username()?;
-    let password = params.require("password")?;
-    let user = accounts::authenticate(app, username, password).await?;
-    let pair = config
+fn issuer(config: &Config) -> Result<&auth_core::TokenIssuer, ApiError> {
+    config
         .issuer
-        .issue_pair(&user.username, now())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let record = RefreshRecord {
-        sub: user.username,
-        jti: pair.refresh.claims.jti.clone(),
-        epoch: user.session_epoch,
-        expires_at: pair.refresh.claims.exp,
-    };
-    app.store.save_refresh(&record).await?;
-    tracing::info!(sub = %record.sub, jti = %pair.access.claims.jti, "tokens issued (password)");
-    Ok(pair)
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("the key set has no private signing key".to_owned()))
 }
 
-/// Exchanges a refresh token for a new pair; the old refresh token stops working.
-async fn refresh(app: &App, config: &Config, params: &Params) -> Result<TokenPair, ApiError> {
+fn internal(err: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(err.to_string())
+}
+
+/// Checks the user's password and starts a refresh-token family (also POST /auth/login).
+pub async fn password(
+    app: &App,
+    config: &Config,
+    request: &Request,
+    params: &Params,
+) -> Result<Issued, ApiError> {
+    let issuer = issuer(config)?;
+    let username = params.username()?;
+    let password = params.require("password")?;
+    let attempt = Attempt::of(request);
+    // A confidential client signing a user in authenticates; anyone else is the public client.
+    let client = clients::optional(app, config, request, params, &attempt).await?;
+    let client_id = client
+        .as_ref()
+        .map_or(config.public_client_id.as_str(), |c| c.client_id.as_str());
+    let user = accounts::authenticate(app, config, username, password, &attempt).await?;
+    let allowed = config.scopes_for_roles(&user.roles);
+    let scope = scope::narrow(params.get("scope"), &allowed)?;
+    let grant = Grant {
+        sub: &user.username,
+        client_id,
+        scope: scope.as_deref(),
+    };
+    let now = attempt.now;
+    let family_id = random_id().map_err(internal)?;
+    let family_exp = now.saturating_add(config.tokens.refresh_family_ttl_secs);
+    let access = issuer.issue_access(&grant, now).map_err(internal)?;
+    let refresh = issuer
+        .issue_refresh(
+            &grant,
+            &family_id,
+            family_exp,
+            random_id().map_err(internal)?,
+            now,
+        )
+        .map_err(internal)?;
+    app.store
+        .create_family(&Family {
+            sub: user.username.clone(),
+            id: family_id,
+            current_jti: refresh.claims.jti.clone(),
+            client_id: client_id.to_owned(),
+            scope: scope.clone(),
+            expires_at: family_exp,
+            revoked: None,
+        })
+        .await?;
+    tracing::info!(sub = %user.username, client_id, jti = %access.claims.jti, "tokens issued (password)");
+    app.metrics.tokens_issued("password");
+    Ok(Issued {
+        access,
+        refresh: Some(refresh),
+        scope,
+    })
+}
+
+/// Exchanges a refresh token for a new pair: the family rotates, and a token that was already
+/// rotated revokes the whole family (RFC 9700 §4.14.2).
+async fn refresh(
+    app: &App,
+    config: &Config,
+    request: &Request,
+    params: &Params,
+) -> Result<Issued, ApiError> {
+    let issuer = issuer(config)?;
     let token = params.require("refresh_token")?;
+    let attempt = Attempt::of(request);
+    let client = clients::optional(app, config, request, params, &attempt).await?;
     let claims = config
         .verifier
         .verify_refresh(token)
         .map_err(|err| ApiError::RefreshRejected(err.reason()))?;
-    let pair = config
-        .issuer
-        .issue_pair(&claims.sub, now())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    // One conditional transaction decides: of two concurrent refreshes at most one succeeds, and
-    // a token rotated before or revoked by logout is refused.
-    app.store
-        .rotate_refresh(
-            &claims.sub,
-            &claims.jti,
-            &pair.refresh.claims.jti,
-            pair.refresh.claims.exp,
-        )
+    let family_id = claims
+        .fam
+        .as_deref()
+        .ok_or(ApiError::RefreshRejected("no_family"))?;
+    // RFC 6749 §6: a token issued to a confidential client is only refreshed by that client.
+    let issued_to = claims
+        .client_id
+        .as_deref()
+        .unwrap_or(&config.public_client_id);
+    match &client {
+        Some(client) if client.client_id != issued_to => {
+            return Err(ApiError::RefreshRejected("other_client"));
+        }
+        None if issued_to != config.public_client_id => {
+            return Err(ApiError::InvalidClient { basic: true });
+        }
+        _ => {}
+    }
+    let new_jti = random_id().map_err(internal)?;
+    let family = app
+        .store
+        .rotate_family(&claims.sub, family_id, &claims.jti, &new_jti, attempt.now)
         .await
         .map_err(|err| match err {
-            StoreError::ConditionFailed => ApiError::RefreshRejected("rotated_or_revoked"),
-            other => other.into(),
+            RotateError::Unknown => ApiError::RefreshRejected("unknown_family"),
+            RotateError::Revoked => ApiError::RefreshRejected("family_revoked"),
+            RotateError::Expired => ApiError::RefreshRejected("family_expired"),
+            RotateError::ReuseDetected => {
+                tracing::warn!(
+                    security_event = "refresh_token_reuse",
+                    sub = %claims.sub,
+                    family = %family_id,
+                    "a rotated refresh token was presented again: family revoked"
+                );
+                app.metrics.refresh_reuse();
+                ApiError::RefreshRejected("reuse_detected")
+            }
+            RotateError::Store(err) => err.into(),
         })?;
-    tracing::info!(sub = %claims.sub, old_jti = %claims.jti, "tokens issued (refresh_token)");
-    Ok(pair)
+    let allowed: Vec<String> = family
+        .scope
+        .as_deref()
+        .map(|s| s.split(' ').map(str::to_owned).collect())
+        .unwrap_or_default();
+    // The access token may be narrowed; the family keeps the scope granted at sign-in.
+    let access_scope = scope::narrow(params.get("scope"), &allowed)?;
+    let now = attempt.now;
+    let access = issuer
+        .issue_access(
+            &Grant {
+                sub: &claims.sub,
+                client_id: &family.client_id,
+                scope: access_scope.as_deref(),
+            },
+            now,
+        )
+        .map_err(internal)?;
+    let refresh = issuer
+        .issue_refresh(
+            &Grant {
+                sub: &claims.sub,
+                client_id: &family.client_id,
+                scope: family.scope.as_deref(),
+            },
+            family_id,
+            family.expires_at,
+            new_jti,
+            now,
+        )
+        .map_err(internal)?;
+    tracing::info!(sub = %claims.sub, family = %family_id, "tokens issued (refresh_token)");
+    app.metrics.tokens_issued("refresh_token");
+    Ok(Issued {
+        access,
+        refresh: Some(refresh),
+        scope: access_scope,
+    })
+}
+
+/// A machine-to-machine client gets an access token for itself, with no refresh token.
+async fn client_credentials(
+    app: &App,
+    config: &Config,
+    request: &Request,
+    params: &Params,
+) -> Result<Issued, ApiError> {
+    let issuer = issuer(config)?;
+    let attempt = Attempt::of(request);
+    let client = clients::required(app, config, request, params, &attempt).await?;
+    let scope = scope::narrow(params.get("scope"), &client.scopes)?;
+    let access = issuer
+        .issue_access(
+            &Grant {
+                sub: &client.client_id,
+                client_id: &client.client_id,
+                scope: scope.as_deref(),
+            },
+            attempt.now,
+        )
+        .map_err(internal)?;
+    tracing::info!(client_id = %client.client_id, jti = %access.claims.jti, "tokens issued (client_credentials)");
+    app.metrics.tokens_issued("client_credentials");
+    Ok(Issued {
+        access,
+        refresh: None,
+        scope,
+    })
 }
 
 pub fn now() -> u64 {

@@ -1,12 +1,13 @@
 //! HTTP responses: JSON bodies, OAuth errors, token responses, CORS.
 
 use auth_aws::CorsConfig;
-use auth_core::{ErrorBody, TokenPair, TokenResponse};
+use auth_core::{ErrorBody, TokenResponse};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::grants::Issued;
 
 /// A JSON response that no cache may keep (RFC 6749 §5.1).
 pub fn json(status: u16, body: &impl Serialize) -> Response<Body> {
@@ -25,16 +26,28 @@ pub fn json(status: u16, body: &impl Serialize) -> Response<Body> {
 }
 
 /// The 200 token response.
-pub fn tokens(pair: &TokenPair, expires_in: u64) -> Response<Body> {
+pub fn tokens(issued: &Issued, expires_in: u64) -> Response<Body> {
     json(
         200,
         &TokenResponse {
-            access_token: &pair.access.token,
+            access_token: &issued.access.token,
             token_type: "Bearer",
             expires_in,
-            refresh_token: &pair.refresh.token,
+            refresh_token: issued.refresh.as_ref().map(|r| r.token.as_str()),
+            scope: issued.scope.as_deref(),
         },
     )
+}
+
+/// A public JSON document caches may keep for `max_age` seconds (the JWKS, the metadata).
+pub fn cacheable(body: &impl Serialize, max_age: u32) -> Response<Body> {
+    let mut response = json(200, body);
+    let headers = response.headers_mut();
+    headers.remove(header::PRAGMA);
+    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    response
 }
 
 /// `{"error", "error_description"}` with the status that goes with it.
@@ -52,6 +65,9 @@ pub fn error(err: &ApiError) -> Response<Body> {
         ApiError::InvalidToken(reason) => {
             tracing::info!(reason, "access token refused");
             err.to_string()
+        }
+        ApiError::Locked { retry_after } => {
+            format!("too many failed attempts; try again in {retry_after} seconds")
         }
         _ => err.to_string(),
     };
@@ -76,6 +92,18 @@ pub fn error(err: &ApiError) -> Response<Body> {
         }
         ApiError::MethodNotAllowed(allow) => {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        // RFC 6749 §5.2: a client that tried HTTP Basic gets a Basic challenge.
+        ApiError::InvalidClient { basic: true } => {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"token\", charset=\"UTF-8\""),
+            );
+        }
+        ApiError::Locked { retry_after } => {
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                headers.insert(header::RETRY_AFTER, value);
+            }
         }
         _ => {}
     }

@@ -9,23 +9,37 @@ use serde_json::json;
 use crate::App;
 use crate::accounts;
 use crate::body::Params;
+use crate::discovery;
 use crate::error::ApiError;
 use crate::grants;
+use crate::lifecycle;
 use crate::response;
+
+/// How long clients and API Gateway may cache the JWKS and the metadata: a rotation publishes
+/// the next key a whole rotation period before it signs, so five minutes is plenty.
+const JWKS_MAX_AGE: u32 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Token,
+    Revoke,
+    Introspect,
     Register,
     Login,
     Logout,
     Health,
+    Jwks,
+    Metadata,
 }
 
 impl Route {
     fn name(self) -> &'static str {
         match self {
             Self::Token => "/token",
+            Self::Revoke => "/revoke",
+            Self::Introspect => "/introspect",
+            Self::Jwks => "/.well-known/jwks.json",
+            Self::Metadata => "/.well-known/openid-configuration",
             Self::Register => "/auth/register",
             Self::Login => "/auth/login",
             Self::Logout => "/auth/logout",
@@ -36,13 +50,22 @@ impl Route {
     fn exact(path: &str) -> Option<Self> {
         [
             Self::Token,
+            Self::Revoke,
+            Self::Introspect,
             Self::Register,
             Self::Login,
             Self::Logout,
             Self::Health,
+            Self::Jwks,
+            Self::Metadata,
         ]
         .into_iter()
         .find(|route| route.name() == path)
+    }
+
+    /// Answered to GET (and HEAD) rather than POST.
+    fn is_read(self) -> bool {
+        matches!(self, Self::Health | Self::Jwks | Self::Metadata)
     }
 
     /// The route for a path, also when it carries a stage or base-path prefix (`/dev/token`).
@@ -75,7 +98,13 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         (Some(Route::Health), &Method::GET | &Method::HEAD) => {
             response::json(200, &json!({"status": "ok"}))
         }
-        (Some(Route::Health), _) => {
+        (Some(Route::Jwks), &Method::GET | &Method::HEAD) => {
+            response::cacheable(&discovery::jwks(&config), JWKS_MAX_AGE)
+        }
+        (Some(Route::Metadata), &Method::GET | &Method::HEAD) => {
+            response::cacheable(&discovery::metadata(&config, &request), JWKS_MAX_AGE)
+        }
+        (Some(route), _) if route.is_read() => {
             response::error(&ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
         }
         (Some(route), &Method::POST) => match dispatch(app, &config, route, &request).await {
@@ -105,27 +134,39 @@ async fn dispatch(
     match route {
         Route::Token => {
             let params = Params::parse(request)?;
-            let pair = grants::token(app, config, &params).await?;
-            Ok(response::tokens(&pair, expires_in))
+            let issued = grants::token(app, config, request, &params).await?;
+            Ok(response::tokens(&issued, expires_in))
         }
         Route::Login => {
             let params = Params::parse(request)?;
-            let pair = grants::password(app, config, &params).await?;
-            Ok(response::tokens(&pair, expires_in))
+            let issued = grants::password(app, config, request, &params).await?;
+            Ok(response::tokens(&issued, expires_in))
+        }
+        Route::Revoke => {
+            let params = Params::parse(request)?;
+            lifecycle::revoke(app, config, request, &params).await?;
+            Ok(response::json(200, &json!({})))
+        }
+        Route::Introspect => {
+            let params = Params::parse(request)?;
+            let answer = lifecycle::introspect(app, config, request, &params).await?;
+            Ok(response::json(200, &answer))
         }
         Route::Register => {
             let params = Params::parse(request)?;
-            let username = accounts::register(app, &params).await?;
+            let username = accounts::register(app, config, &params).await?;
             Ok(response::json(
                 201,
                 &json!({"username": username, "message": "registered"}),
             ))
         }
         Route::Logout => {
-            accounts::logout(app, request).await?;
+            accounts::logout(app, config, request).await?;
             Ok(response::json(200, &json!({"message": "logged out"})))
         }
-        Route::Health => Ok(response::json(200, &json!({"status": "ok"}))),
+        Route::Health | Route::Jwks | Route::Metadata => {
+            Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
+        }
     }
 }
 
@@ -141,6 +182,16 @@ mod tests {
         assert_eq!(Route::resolve("/prod/auth/login"), Some(Route::Login));
         assert_eq!(Route::resolve("/auth/register"), Some(Route::Register));
         assert_eq!(Route::resolve("/v1/health"), Some(Route::Health));
+        assert_eq!(Route::resolve("/prod/revoke"), Some(Route::Revoke));
+        assert_eq!(Route::resolve("/introspect"), Some(Route::Introspect));
+        assert_eq!(
+            Route::resolve("/dev/.well-known/jwks.json"),
+            Some(Route::Jwks)
+        );
+        assert_eq!(
+            Route::resolve("/.well-known/openid-configuration"),
+            Some(Route::Metadata)
+        );
     }
 
     #[test]

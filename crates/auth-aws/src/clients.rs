@@ -1,0 +1,95 @@
+//! OAuth clients for the client_credentials grant: an argon2id-hashed secret and the scopes the
+//! client may be granted. Item: `pk = CLIENT#<client_id>`, `sk = CLIENT`.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::StoreError;
+use crate::store::{Store, dynamo, get_n, get_s, n, s};
+
+const CLIENT_SK: &str = "CLIENT";
+
+fn client_pk(client_id: &str) -> AttributeValue {
+    s(format!("CLIENT#{client_id}"))
+}
+
+/// A registered client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    /// The client id (`sub` and `client_id` of its tokens).
+    pub client_id: String,
+    /// argon2id PHC string of the client secret.
+    pub secret_hash: String,
+    /// The scopes the client may be granted.
+    pub scopes: Vec<String>,
+    /// A human-readable name.
+    pub name: String,
+    /// Epoch seconds.
+    pub created_at: u64,
+}
+
+impl Store {
+    /// Registers a client; [`StoreError::AlreadyExists`] if the id is taken.
+    pub async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError> {
+        let scopes = client.scopes.iter().map(s).collect();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", client_pk(&client.client_id))
+            .item("sk", s(CLIENT_SK))
+            .item("client_id", s(&client.client_id))
+            .item("secret_hash", s(&client.secret_hash))
+            .item("scopes", AttributeValue::L(scopes))
+            .item("name", s(&client.name))
+            .item("created_at", n(client.created_at))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(err))
+                if matches!(err.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(err) => Err(dynamo("PutItem", err)),
+        }
+    }
+
+    /// The client, if registered (strongly consistent read).
+    pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", client_pk(client_id))
+            .key("sk", s(CLIENT_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dynamo("GetItem", err))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        Ok(Some(ClientRecord {
+            client_id: get_s(&item, "client_id")?.to_owned(),
+            secret_hash: get_s(&item, "secret_hash")?.to_owned(),
+            scopes: string_list(item.get("scopes")),
+            name: get_s(&item, "name").unwrap_or_default().to_owned(),
+            created_at: get_n(&item, "created_at").unwrap_or_default(),
+        }))
+    }
+}
+
+/// A list (L of S) or string set (SS) attribute as strings; anything else is empty.
+pub(crate) fn string_list(value: Option<&AttributeValue>) -> Vec<String> {
+    match value {
+        Some(AttributeValue::L(list)) => {
+            list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+        }
+        Some(AttributeValue::Ss(set)) => set.clone(),
+        _ => Vec::new(),
+    }
+}
