@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod http;
 pub mod moto;
 pub mod runtime_api;
 

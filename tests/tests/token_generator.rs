@@ -11,6 +11,7 @@
 use std::collections::HashSet;
 
 use aws_sdk_ssm::types::ParameterType;
+use e2e::http::{assert_oauth_error, aws_env, body, header, status, with_body};
 use e2e::moto::moto;
 use e2e::runtime_api::Function;
 use e2e::{event, unique};
@@ -59,14 +60,6 @@ fn setup(ttl: &str) -> Setup {
     setup
 }
 
-fn aws_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-    ]
-}
-
 fn start(setup: &Setup, extra: &[(&'static str, &str)]) -> Function {
     let mut env = aws_env();
     env.push(("JWT_SECRET_PARAM", setup.secret_param.clone()));
@@ -85,34 +78,6 @@ fn ev(name: &str, user: &str) -> Value {
         .replace("alice%40example.com", &encoded)
         .replace("alice@example.com", user);
     serde_json::from_str(&text).unwrap()
-}
-
-fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = json!(body);
-    event
-}
-
-fn status(response: &Value) -> u16 {
-    response["statusCode"].as_u64().unwrap() as u16
-}
-
-fn body(response: &Value) -> Value {
-    serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
-}
-
-/// A response header: REST (v1) responses carry them in `multiValueHeaders`, HTTP API in `headers`.
-fn header(response: &Value, name: &str) -> Option<String> {
-    let find = |key: &str| {
-        let (_, value) = response[key]
-            .as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
-        value
-            .as_str()
-            .or_else(|| value[0].as_str())
-            .map(str::to_owned)
-    };
-    find("headers").or_else(|| find("multiValueHeaders"))
 }
 
 fn user() -> String {
@@ -147,12 +112,6 @@ fn logout(function: &Function, access_token: &str) -> Value {
     function
         .invoke(&serde_json::from_str(&text).unwrap())
         .response()
-}
-
-fn assert_oauth_error(response: &Value, status_code: u16, code: &str) {
-    assert_eq!(status(response), status_code, "{response}");
-    assert_eq!(body(response)["error"], code, "{response}");
-    assert!(body(response)["error_description"].is_string());
 }
 
 #[test]

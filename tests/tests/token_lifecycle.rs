@@ -1,0 +1,716 @@
+//! The token lifecycle through the built binaries, against moto_server: key sets of every
+//! algorithm and their rotation, the JWKS and metadata, refresh-token families and reuse
+//! detection, revocation, introspection, client credentials, scopes from roles, and lockout.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use auth_aws::{ClientRecord, Store};
+use auth_core::{KeyAlgorithm, KeySet, KeyStatus, PasswordHasher, generate_jwk};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use e2e::http::{assert_oauth_error, aws_env, body, header, status, with_body};
+use e2e::moto::moto;
+use e2e::runtime_api::Function;
+use e2e::{event, unique};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+const CLIENT_SECRET: &str = "client-secret-for-tests-0123456789";
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+async fn store(table: &str) -> Store {
+    let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
+    Store::new(&sdk, table)
+}
+
+/// A fresh table on the shared moto_server.
+fn table() -> String {
+    let table = unique("lifecycle");
+    block_on(async { store(&table).await.create_table().await.unwrap() });
+    table
+}
+
+/// A key set of one active key of `alg`.
+fn key_set(alg: KeyAlgorithm) -> Value {
+    json!({ "keys": [generate_jwk(alg, KeyStatus::Active).unwrap()] })
+}
+
+fn public(set: &Value) -> String {
+    KeySet::from_json(&set.to_string())
+        .unwrap()
+        .public_jwks()
+        .to_string()
+}
+
+fn issuer_fn(table: &str, keys: &Value, extra: &[(&'static str, &str)]) -> Function {
+    let mut env = aws_env();
+    env.push(("USERS_TABLE", table.to_owned()));
+    env.push(("SIGNING_KEYS", keys.to_string()));
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Function::start("token_generator", &env)
+}
+
+fn ev(name: &str) -> Value {
+    event(&format!("token_generator/{name}"))
+}
+
+/// A sample event with its placeholders filled in.
+fn filled(name: &str, replacements: &[(&str, &str)]) -> Value {
+    let mut text = ev(name).to_string();
+    for (from, to) in replacements {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+fn form(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('+', "%2B")
+        .replace('&', "%26")
+        .replace('=', "%3D")
+        .replace(' ', "+")
+}
+
+fn user() -> String {
+    unique("user")
+}
+
+fn register(function: &Function, user: &str) {
+    let event = with_body(
+        ev("register.json"),
+        &json!({"username": user, "password": PASSWORD}).to_string(),
+    );
+    let response = function.invoke(&event).response();
+    assert_eq!(status(&response), 201, "{response}");
+}
+
+fn password_grant(function: &Function, user: &str, password: &str, scope: Option<&str>) -> Value {
+    let mut body = format!(
+        "grant_type=password&username={}&password={}",
+        form(user),
+        form(password)
+    );
+    if let Some(scope) = scope {
+        body.push_str(&format!("&scope={}", form(scope)));
+    }
+    function
+        .invoke(&with_body(ev("token-password-form.json"), &body))
+        .response()
+}
+
+fn login(function: &Function, user: &str) -> Value {
+    let response = password_grant(function, user, PASSWORD, None);
+    assert_eq!(status(&response), 200, "{response}");
+    body(&response)
+}
+
+fn refresh(function: &Function, token: &str, scope: Option<&str>) -> Value {
+    let mut event = filled(
+        "token-refresh-form.json",
+        &[("REPLACE_WITH_REFRESH_TOKEN", token)],
+    );
+    if let Some(scope) = scope {
+        let body = format!("{}&scope={}", event["body"].as_str().unwrap(), form(scope));
+        event = with_body(event, &body);
+    }
+    function.invoke(&event).response()
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    STANDARD.encode(format!("{}:{}", form(id), form(secret)))
+}
+
+fn introspect(function: &Function, client: (&str, &str), token: &str) -> Value {
+    let event = filled(
+        "introspect.json",
+        &[
+            ("REPLACE_WITH_BASIC", &basic(client.0, client.1)),
+            ("REPLACE_WITH_TOKEN", token),
+        ],
+    );
+    function.invoke(&event).response()
+}
+
+fn revoke(function: &Function, token: &str) -> Value {
+    function
+        .invoke(&filled("revoke.json", &[("REPLACE_WITH_TOKEN", token)]))
+        .response()
+}
+
+fn create_client(table: &str, id: &str, scopes: &[&str]) {
+    let hash = PasswordHasher::new().hash(CLIENT_SECRET).unwrap();
+    let record = ClientRecord {
+        client_id: id.to_owned(),
+        secret_hash: hash,
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        name: id.to_owned(),
+        created_at: 1,
+    };
+    block_on(async { store(table).await.create_client(&record).await.unwrap() });
+}
+
+fn header_of(token: &str) -> Value {
+    let part = token.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+fn claims_of(token: &str) -> Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+fn authorizer(keys: &str) -> Function {
+    Function::start("authorizer", &[("SIGNING_KEYS", keys)])
+}
+
+fn allowed(authorizer: &Function, token: &str) -> bool {
+    let text = event("authorizer/rest-token.json")
+        .to_string()
+        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
+    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
+    if outcome.is_unauthorized() {
+        return false;
+    }
+    let response = outcome.response();
+    response["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+}
+
+#[test]
+fn every_algorithm_signs_tokens_the_authorizer_accepts_with_public_keys_only() {
+    let table = table();
+    for alg in [
+        KeyAlgorithm::ES256,
+        KeyAlgorithm::EdDSA,
+        KeyAlgorithm::RS256,
+        KeyAlgorithm::HS256,
+    ] {
+        let keys = key_set(alg);
+        let function = issuer_fn(&table, &keys, &[]);
+        let user = user();
+        register(&function, &user);
+        let tokens = login(&function, &user);
+        let access = tokens["access_token"].as_str().unwrap();
+        let header = header_of(access);
+        assert_eq!(header["alg"], alg.name());
+        assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(header["kid"], keys["keys"][0]["kid"]);
+        let claims = claims_of(access);
+        assert_eq!(claims["client_id"], "public");
+        assert_eq!(claims["type"], "access");
+        // Asymmetric keys: the authorizer needs only the public JWKS.
+        let verify_keys = if alg == KeyAlgorithm::HS256 {
+            keys.to_string()
+        } else {
+            public(&keys)
+        };
+        let checker = authorizer(&verify_keys);
+        assert!(allowed(&checker, access), "{alg:?}");
+        // A token of another key of the same algorithm is refused.
+        let other = issuer_fn(&table, &key_set(alg), &[]);
+        let foreign = login(&other, &user);
+        assert!(
+            !allowed(&checker, foreign["access_token"].as_str().unwrap()),
+            "{alg:?}"
+        );
+    }
+}
+
+#[test]
+fn rotation_keeps_old_tokens_valid_while_new_ones_use_the_new_kid() {
+    let table = table();
+    let mut old_key = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+    let before = json!({ "keys": [old_key.clone()] });
+    let function = issuer_fn(&table, &before, &[]);
+    let user = user();
+    register(&function, &user);
+    let old_tokens = login(&function, &user);
+
+    // Rotate: a new active key; the old one retired, still verifying.
+    old_key["status"] = json!("retired");
+    old_key["retired_at"] = json!(1);
+    let new_key = generate_jwk(KeyAlgorithm::EdDSA, KeyStatus::Active).unwrap();
+    let after = json!({ "keys": [new_key.clone(), old_key.clone()] });
+    let rotated = issuer_fn(&table, &after, &[]);
+    let new_tokens = login(&rotated, &user);
+    let new_access = new_tokens["access_token"].as_str().unwrap();
+    assert_eq!(header_of(new_access)["kid"], new_key["kid"]);
+
+    let checker = authorizer(&public(&after));
+    assert!(allowed(
+        &checker,
+        old_tokens["access_token"].as_str().unwrap()
+    ));
+    assert!(allowed(&checker, new_access));
+    // A refresh token signed by the retired key still refreshes, into new-key tokens.
+    let refreshed = refresh(
+        &rotated,
+        old_tokens["refresh_token"].as_str().unwrap(),
+        None,
+    );
+    assert_eq!(status(&refreshed), 200, "{refreshed}");
+    let refreshed = body(&refreshed);
+    assert_eq!(
+        header_of(refreshed["access_token"].as_str().unwrap())["kid"],
+        new_key["kid"]
+    );
+    // Both keys are published during the grace period.
+    let jwks = body(&rotated.invoke(&ev("jwks.json")).response());
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+
+    // Once the retired key is removed, its tokens are refused.
+    let pruned = authorizer(&public(&json!({ "keys": [new_key] })));
+    assert!(!allowed(
+        &pruned,
+        old_tokens["access_token"].as_str().unwrap()
+    ));
+    assert!(allowed(&pruned, new_access));
+}
+
+#[test]
+fn jwks_and_metadata_are_published_with_caching_headers() {
+    let table = table();
+    let mut pending = generate_jwk(KeyAlgorithm::RS256, KeyStatus::Pending).unwrap();
+    pending["created_at"] = json!(1);
+    let hmac = generate_jwk(KeyAlgorithm::HS256, KeyStatus::Retired).unwrap();
+    let active = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
+    let keys = json!({ "keys": [active.clone(), pending.clone(), hmac] });
+    let function = issuer_fn(&table, &keys, &[("ROLE_SCOPES", r#"{"user": ["read"]}"#)]);
+
+    let response = function.invoke(&ev("jwks.json")).response();
+    assert_eq!(status(&response), 200, "{response}");
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("public, max-age=300")
+    );
+    let jwks = body(&response);
+    let published = jwks["keys"].as_array().unwrap();
+    assert_eq!(
+        published.len(),
+        2,
+        "the HMAC key is never published: {jwks}"
+    );
+    let text = jwks.to_string();
+    for private in ["\"d\"", "\"p\"", "\"q\"", "\"k\"", "status"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    assert!(published.iter().any(|k| k["kid"] == active["kid"]));
+    assert!(published.iter().any(|k| k["kid"] == pending["kid"]));
+
+    let response = function.invoke(&ev("openid-configuration.json")).response();
+    assert_eq!(status(&response), 200, "{response}");
+    let meta = body(&response);
+    let base = "https://abc123defg.execute-api.us-east-1.amazonaws.com";
+    assert_eq!(meta["issuer"], "lambda-api");
+    assert_eq!(meta["token_endpoint"], format!("{base}/token"));
+    assert_eq!(meta["revocation_endpoint"], format!("{base}/revoke"));
+    assert_eq!(meta["introspection_endpoint"], format!("{base}/introspect"));
+    assert_eq!(meta["jwks_uri"], format!("{base}/.well-known/jwks.json"));
+    assert_eq!(
+        meta["grant_types_supported"],
+        json!(["password", "refresh_token", "client_credentials"])
+    );
+    assert_eq!(meta["scopes_supported"], json!(["read"]));
+
+    // With an issuer URL, the endpoints hang off it (as API Gateway's JWT authorizer expects).
+    let issuer = "https://auth.example.com/prod";
+    let function = issuer_fn(&table, &keys, &[("TOKEN_ISSUER", issuer)]);
+    let meta = body(&function.invoke(&ev("openid-configuration.json")).response());
+    assert_eq!(meta["issuer"], issuer);
+    assert_eq!(meta["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
+    // POST is not how these are read.
+    let post = with_body(ev("jwks.json"), "{}");
+    let mut post = post;
+    post["requestContext"]["http"]["method"] = json!("POST");
+    assert_eq!(status(&function.invoke(&post).response()), 405);
+}
+
+#[test]
+fn a_reused_refresh_token_revokes_the_whole_family() {
+    let table = table();
+    let function = issuer_fn(&table, &key_set(KeyAlgorithm::ES256), &[]);
+    let user = user();
+    register(&function, &user);
+    let first = login(&function, &user);
+    let r1 = first["refresh_token"].as_str().unwrap();
+    let second = refresh(&function, r1, None);
+    assert_eq!(status(&second), 200, "{second}");
+    let r2 = body(&second)["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        claims_of(&r2)["fam"],
+        claims_of(r1)["fam"],
+        "rotation stays in the family"
+    );
+    // The thief (or a replay) presents r1 again: refused, and the family dies.
+    assert_oauth_error(&refresh(&function, r1, None), 400, "invalid_grant");
+    assert_oauth_error(&refresh(&function, &r2, None), 400, "invalid_grant");
+    let logs = function.logs_containing("refresh_token_reuse");
+    assert!(logs.contains("refresh_token_reuse"), "{logs}");
+    let metric = function.logs_containing("RefreshReuseDetected");
+    assert!(metric.contains("\"CloudWatchMetrics\""), "{metric}");
+    // Other sign-ins are not affected.
+    let other = login(&function, &user);
+    assert_eq!(
+        status(&refresh(
+            &function,
+            other["refresh_token"].as_str().unwrap(),
+            None
+        )),
+        200
+    );
+}
+
+#[test]
+fn revocation_introspection_and_logout() {
+    let table = table();
+    let function = issuer_fn(&table, &key_set(KeyAlgorithm::EdDSA), &[]);
+    create_client(&table, "inspector", &[]);
+    let client = ("inspector", CLIENT_SECRET);
+    let user = user();
+    register(&function, &user);
+
+    // Introspection needs client authentication.
+    let tokens = login(&function, &user);
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let anonymous = function
+        .invoke(&filled(
+            "introspect.json",
+            &[
+                ("Basic REPLACE_WITH_BASIC", "Bearer x"),
+                ("REPLACE_WITH_TOKEN", access),
+            ],
+        ))
+        .response();
+    assert_oauth_error(&anonymous, 401, "invalid_client");
+    assert!(
+        header(&anonymous, "www-authenticate")
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_oauth_error(
+        &introspect(&function, ("inspector", "wrong-secret"), access),
+        401,
+        "invalid_client",
+    );
+
+    let answer = body(&introspect(&function, client, access));
+    assert_eq!(answer["active"], true, "{answer}");
+    assert_eq!(answer["sub"], user.as_str());
+    assert_eq!(answer["client_id"], "public");
+    assert_eq!(answer["token_type"], "Bearer");
+    assert!(answer["exp"].as_u64().unwrap() > answer["iat"].as_u64().unwrap());
+    assert_eq!(
+        body(&introspect(&function, client, refresh_token))["active"],
+        true
+    );
+    assert_eq!(
+        body(&introspect(&function, client, "not.a.token")),
+        json!({"active": false})
+    );
+
+    // Revoking the refresh token kills its family; revoking the access token lists it.
+    assert_eq!(status(&revoke(&function, refresh_token)), 200);
+    assert_oauth_error(
+        &refresh(&function, refresh_token, None),
+        400,
+        "invalid_grant",
+    );
+    assert_eq!(
+        body(&introspect(&function, client, refresh_token))["active"],
+        false
+    );
+    assert_eq!(status(&revoke(&function, access)), 200);
+    assert_eq!(
+        body(&introspect(&function, client, access))["active"],
+        false
+    );
+    // Unknown tokens are answered 200 too (RFC 7009 §2.2); a missing one is a bad request.
+    assert_eq!(status(&revoke(&function, "garbage")), 200);
+    let missing = function
+        .invoke(&with_body(
+            ev("revoke.json"),
+            "token_type_hint=access_token",
+        ))
+        .response();
+    assert_oauth_error(&missing, 400, "invalid_request");
+
+    // Logout: every family of the user is revoked and older access tokens are inactive.
+    let a = login(&function, &user);
+    let b = login(&function, &user);
+    let logout = filled(
+        "logout.json",
+        &[(
+            "REPLACE_WITH_ACCESS_TOKEN",
+            a["access_token"].as_str().unwrap(),
+        )],
+    );
+    assert_eq!(status(&function.invoke(&logout).response()), 200);
+    for tokens in [&a, &b] {
+        assert_oauth_error(
+            &refresh(&function, tokens["refresh_token"].as_str().unwrap(), None),
+            400,
+            "invalid_grant",
+        );
+        assert_eq!(
+            body(&introspect(
+                &function,
+                client,
+                tokens["access_token"].as_str().unwrap()
+            ))["active"],
+            false
+        );
+    }
+    // No token ever reaches the logs.
+    let logs = function.logs();
+    for token in [access, refresh_token] {
+        assert!(!logs.contains(token));
+    }
+}
+
+#[test]
+fn client_credentials_issue_narrowed_access_tokens_only() {
+    let table = table();
+    let keys = key_set(KeyAlgorithm::ES256);
+    let function = issuer_fn(&table, &keys, &[]);
+    create_client(&table, "billing", &["orders:read", "reports:read"]);
+    let basic_event = |id: &str, secret: &str| {
+        filled(
+            "token-client-credentials-basic.json",
+            &[("REPLACE_WITH_BASIC", &basic(id, secret))],
+        )
+    };
+
+    // Asked for orders:read and orders:write; may have orders:read and reports:read.
+    let response = function
+        .invoke(&basic_event("billing", CLIENT_SECRET))
+        .response();
+    assert_eq!(status(&response), 200, "{response}");
+    let tokens = body(&response);
+    assert_eq!(tokens["scope"], "orders:read");
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    let claims = claims_of(access);
+    assert_eq!(claims["sub"], "billing");
+    assert_eq!(claims["client_id"], "billing");
+    assert_eq!(header_of(access)["typ"], "at+jwt");
+    assert!(allowed(&authorizer(&public(&keys)), access));
+
+    // Body credentials, no scope asked: everything allowed.
+    let post = filled(
+        "token-client-credentials-post.json",
+        &[
+            ("REPLACE_WITH_CLIENT_ID", "billing"),
+            ("REPLACE_WITH_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+    );
+    let tokens = body(&function.invoke(&post).response());
+    assert_eq!(tokens["scope"], "orders:read reports:read", "{tokens}");
+
+    // Nothing allowed asked for; wrong secret; unknown client; both methods at once.
+    let event = with_body(
+        basic_event("billing", CLIENT_SECRET),
+        "grant_type=client_credentials&scope=admin",
+    );
+    assert_oauth_error(&function.invoke(&event).response(), 400, "invalid_scope");
+    let wrong = function.invoke(&basic_event("billing", "nope")).response();
+    assert_oauth_error(&wrong, 401, "invalid_client");
+    assert!(
+        header(&wrong, "www-authenticate")
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_oauth_error(
+        &function
+            .invoke(&basic_event("nobody", CLIENT_SECRET))
+            .response(),
+        401,
+        "invalid_client",
+    );
+    let both = with_body(
+        basic_event("billing", CLIENT_SECRET),
+        &format!("grant_type=client_credentials&client_id=billing&client_secret={CLIENT_SECRET}"),
+    );
+    assert_oauth_error(&function.invoke(&both).response(), 400, "invalid_request");
+    let none = with_body(
+        ev("token-client-credentials-post.json"),
+        "grant_type=client_credentials",
+    );
+    assert_oauth_error(&function.invoke(&none).response(), 401, "invalid_client");
+    // The client's secret never reaches the logs.
+    assert!(!function.logs().contains(CLIENT_SECRET));
+}
+
+#[test]
+fn user_scopes_come_from_roles_and_can_be_narrowed() {
+    let table = table();
+    let roles = r#"{"user": ["read"], "admin": ["admin", "read"]}"#;
+    let function = issuer_fn(
+        &table,
+        &key_set(KeyAlgorithm::ES256),
+        &[("ROLE_SCOPES", roles)],
+    );
+    let user = user();
+    register(&function, &user);
+    assert_eq!(login(&function, &user)["scope"], "read");
+    block_on(async {
+        store(&table)
+            .await
+            .set_roles(&user, &["admin".to_owned()])
+            .await
+            .unwrap();
+    });
+    let tokens = login(&function, &user);
+    assert_eq!(tokens["scope"], "admin read");
+    let narrowed = password_grant(&function, &user, PASSWORD, Some("admin"));
+    assert_eq!(body(&narrowed)["scope"], "admin", "{narrowed}");
+    assert_eq!(
+        claims_of(body(&narrowed)["access_token"].as_str().unwrap())["scope"],
+        "admin"
+    );
+    assert_oauth_error(
+        &password_grant(&function, &user, PASSWORD, Some("root")),
+        400,
+        "invalid_scope",
+    );
+    // A refresh may narrow the access token; the family keeps what sign-in granted.
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let refreshed = refresh(&function, refresh_token, Some("read"));
+    assert_eq!(status(&refreshed), 200, "{refreshed}");
+    let refreshed = body(&refreshed);
+    assert_eq!(refreshed["scope"], "read");
+    let again = body(&refresh(
+        &function,
+        refreshed["refresh_token"].as_str().unwrap(),
+        None,
+    ));
+    assert_eq!(again["scope"], "admin read", "{again}");
+}
+
+#[test]
+fn repeated_failures_lock_the_account_for_a_bounded_time() {
+    let table = table();
+    let function = issuer_fn(
+        &table,
+        &key_set(KeyAlgorithm::ES256),
+        &[
+            ("LOCKOUT_THRESHOLD", "3"),
+            ("LOCKOUT_BASE_SECONDS", "2"),
+            ("LOCKOUT_MAX_SECONDS", "3"),
+        ],
+    );
+    let user = user();
+    register(&function, &user);
+    for _ in 0..3 {
+        assert_oauth_error(
+            &password_grant(&function, &user, "wrong password!", None),
+            400,
+            "invalid_grant",
+        );
+    }
+    // Locked: even the right password is refused, without being checked.
+    let locked = password_grant(&function, &user, PASSWORD, None);
+    assert_oauth_error(&locked, 429, "too_many_attempts");
+    let retry: u64 = header(&locked, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=3).contains(&retry), "{retry}");
+    // Another account from the same address is not locked (the IP threshold is higher).
+    let other = unique("user");
+    register(&function, &other);
+    login(&function, &other);
+    // The lock ends by itself.
+    std::thread::sleep(Duration::from_secs(retry + 1));
+    login(&function, &user);
+    assert!(
+        function
+            .logs_containing("lockout")
+            .contains("security_event")
+    );
+}
+
+#[test]
+fn the_source_address_locks_too_and_the_answer_can_be_invalid_grant() {
+    let table = table();
+    let function = issuer_fn(
+        &table,
+        &key_set(KeyAlgorithm::ES256),
+        &[
+            ("LOCKOUT_IP_THRESHOLD", "4"),
+            ("LOCKOUT_BASE_SECONDS", "60"),
+            ("LOCKOUT_RESPONSE", "invalid_grant"),
+        ],
+    );
+    create_client(&table, "svc", &["read"]);
+    let user = user();
+    register(&function, &user);
+    // Four failures against four different (unknown) accounts from one address.
+    for i in 0..4 {
+        let response = password_grant(&function, &format!("nobody-{i}"), "x", None);
+        assert_oauth_error(&response, 400, "invalid_grant");
+    }
+    // The address is locked: the real user's right password gets the same answer as a wrong one.
+    assert_oauth_error(
+        &password_grant(&function, &user, PASSWORD, None),
+        400,
+        "invalid_grant",
+    );
+    // Client authentication from that address is refused as well.
+    let event = filled(
+        "token-client-credentials-basic.json",
+        &[("REPLACE_WITH_BASIC", &basic("svc", CLIENT_SECRET))],
+    );
+    assert_oauth_error(&function.invoke(&event).response(), 401, "invalid_client");
+    // From another address the user signs in.
+    let mut event = with_body(
+        ev("token-password-form.json"),
+        &format!(
+            "grant_type=password&username={}&password={}",
+            form(&user),
+            form(PASSWORD)
+        ),
+    );
+    // A REST (v1) event: the address is in the identity.
+    event["requestContext"]["identity"]["sourceIp"] = json!("198.51.100.7");
+    let response = function.invoke(&event).response();
+    assert_eq!(status(&response), 200, "{response}");
+}
+
+#[test]
+fn client_secret_guessing_is_locked_out() {
+    let table = table();
+    let function = issuer_fn(
+        &table,
+        &key_set(KeyAlgorithm::ES256),
+        &[("LOCKOUT_THRESHOLD", "2"), ("LOCKOUT_BASE_SECONDS", "60")],
+    );
+    create_client(&table, "svc", &["read"]);
+    let event = |secret: &str| {
+        filled(
+            "token-client-credentials-basic.json",
+            &[("REPLACE_WITH_BASIC", &basic("svc", secret))],
+        )
+    };
+    for _ in 0..2 {
+        assert_oauth_error(
+            &function.invoke(&event("guess")).response(),
+            401,
+            "invalid_client",
+        );
+    }
+    let locked = function.invoke(&event(CLIENT_SECRET)).response();
+    assert_oauth_error(&locked, 429, "too_many_attempts");
+    assert!(header(&locked, "retry-after").is_some());
+}
