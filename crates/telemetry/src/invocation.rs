@@ -135,9 +135,12 @@ impl Invocation<'_> {
         self.started.elapsed()
     }
 
-    /// Time since the invocation started, in (fractional) milliseconds, for a latency metric.
+    /// Time since the invocation started, in milliseconds to the microsecond (`0.189`, not
+    /// `0.18973199999999998`), for a latency metric.
     pub fn elapsed_ms(&self) -> f64 {
-        self.elapsed().as_secs_f64() * 1000.0
+        // u32 microseconds cover 71 minutes; a Lambda invocation lasts at most 15.
+        let micros = u32::try_from(self.elapsed().as_micros()).unwrap_or(u32::MAX);
+        f64::from(micros) / 1000.0
     }
 }
 
@@ -183,6 +186,16 @@ mod tests {
             fields,
             Some((true, "req-1".to_owned(), Some("Root=1-abc".to_owned())))
         );
+    }
+
+    #[test]
+    fn elapsed_milliseconds_are_whole_microseconds() {
+        let invocations = Invocations::new();
+        let invocation = invocations.start("a", None);
+        std::thread::sleep(Duration::from_micros(1500));
+        let ms = invocation.elapsed_ms();
+        assert!(ms >= 1.5, "{ms}");
+        assert_eq!((ms * 1000.0).round() / 1000.0, ms);
     }
 
     #[test]

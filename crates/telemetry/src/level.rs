@@ -3,7 +3,8 @@
 use tracing_subscriber::filter::LevelFilter;
 
 /// The variables read for the level, in order; the first one set (and not empty) decides.
-/// `AWS_LAMBDA_LOG_LEVEL` is what Lambda sets from the function's `LoggingConfig.ApplicationLogLevel`.
+/// `AWS_LAMBDA_LOG_LEVEL` is what Lambda sets from the function's
+/// `LoggingConfig.ApplicationLogLevel`.
 pub const LEVEL_VARIABLES: [&str; 2] = ["LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"];
 
 /// The level to log at, and what was wrong with the configured value, if anything.

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::names::SERVICE;
+use crate::names::{ROLLED_UP, SERVICE};
 
 /// EMF: a metric's value array holds at most 100 values.
 const MAX_VALUES: u32 = 100;
@@ -38,6 +38,8 @@ impl Unit {
 /// [`Metrics::milliseconds`], then [`Metrics::flush`] to stdout at the end of the invocation.
 ///
 /// Every metric gets the dimension `Service`; the dimensions given with a value come after it.
+/// A metric named in [`ROLLED_UP`] (`AuthorizerDeny`) is also published with `Service` alone
+/// (a second dimension set in the same line), for alarms on the total.
 /// One flush writes one line, unless two values cannot share a document (two values of one
 /// dimension, e.g. `Grant=password` and `Grant=refresh_token`): each document is a line. Keep
 /// `Metrics` from one invocation to the next and recording and flushing allocate nothing.
@@ -45,6 +47,7 @@ impl Unit {
 pub struct Metrics {
     namespace: &'static str,
     service: &'static str,
+    rolled_up: &'static [&'static str],
     entries: Vec<Entry>,
     dimensions: Vec<(&'static str, &'static str)>,
     /// Millisecond values, by entry index.
@@ -63,14 +66,18 @@ struct Entry {
     end: usize,
     /// The sum for a count; the number of samples for milliseconds.
     value: u64,
+    /// Also published with `Service` alone.
+    rolled_up: bool,
 }
 
 impl Metrics {
-    /// No metrics yet, for `service` (the `Service` dimension) in `namespace`.
+    /// No metrics yet, for `service` (the `Service` dimension) in `namespace`, with the
+    /// roll-ups of [`ROLLED_UP`].
     pub const fn new(namespace: &'static str, service: &'static str) -> Self {
         Self {
             namespace,
             service,
+            rolled_up: ROLLED_UP,
             entries: Vec::new(),
             dimensions: Vec::new(),
             samples: Vec::new(),
@@ -101,6 +108,13 @@ impl Metrics {
         if ms.is_finite() {
             self.record(name, Unit::Milliseconds, dimensions, Some(ms), 1);
         }
+    }
+
+    /// Publishes the metrics called `names` (and only those) with `Service` alone as well as
+    /// with their own dimensions, in place of [`ROLLED_UP`].
+    pub const fn with_rollups(mut self, names: &'static [&'static str]) -> Self {
+        self.rolled_up = names;
+        self
     }
 
     /// Whether nothing has been recorded since the last flush.
@@ -174,13 +188,16 @@ impl Metrics {
                     .unwrap_or_else(|| self.documents());
                 let start = self.dimensions.len();
                 self.dimensions.extend(own());
+                let end = self.dimensions.len();
                 self.entries.push(Entry {
                     document,
                     name,
                     unit,
                     start,
-                    end: self.dimensions.len(),
+                    end,
                     value: 0,
+                    // With no dimension of its own, the roll-up would be the same set twice.
+                    rolled_up: end > start && self.rolled_up.contains(&name),
                 });
                 self.entries.len() - 1
             }
@@ -251,8 +268,10 @@ impl Metrics {
         out.extend_from_slice(b",\"CloudWatchMetrics\":[");
         let mut first_directive = true;
         for (index, entry) in entries() {
-            let same_keys = |(_, other): &(usize, &Entry)| self.keys(other).eq(self.keys(entry));
-            // One directive per dimension set, at the first metric that has it.
+            let same_keys = |(_, other): &(usize, &Entry)| {
+                other.rolled_up == entry.rolled_up && self.keys(other).eq(self.keys(entry))
+            };
+            // One directive per list of dimension sets, at the first metric that has it.
             if entries()
                 .take_while(|(i, _)| *i < index)
                 .any(|e| same_keys(&e))
@@ -271,7 +290,13 @@ impl Metrics {
                 out.push(b',');
                 json_string(out, key);
             }
-            out.extend_from_slice(b"]],\"Metrics\":[");
+            out.push(b']');
+            if entry.rolled_up {
+                out.extend_from_slice(b",[");
+                json_string(out, SERVICE);
+                out.push(b']');
+            }
+            out.extend_from_slice(b"],\"Metrics\":[");
             let members = entries().skip_while(|(i, _)| *i < index).filter(same_keys);
             for (n, (_, member)) in members.enumerate() {
                 if n > 0 {
@@ -397,6 +422,11 @@ mod tests {
         Metrics::new(NAMESPACE, "authorizer")
     }
 
+    /// The authorizer's metrics without the AuthorizerDeny roll-up.
+    fn plain() -> Metrics {
+        authorizer().with_rollups(&[])
+    }
+
     fn parse(line: &str) -> Value {
         serde_json::from_str(line).unwrap()
     }
@@ -405,7 +435,7 @@ mod tests {
     fn a_denial_is_one_exact_line() {
         let mut metrics = authorizer();
         metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
-        let expected = r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Reason":"expired","AuthorizerDeny":1}"#;
+        let expected = r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Reason":"expired","AuthorizerDeny":1}"#;
         let lines = metrics.emf_lines(T);
         assert_eq!(lines, [expected]);
 
@@ -414,7 +444,11 @@ mod tests {
         let directives = line["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(directives.len(), 1);
         assert_eq!(directives[0]["Namespace"], "JwtAuth");
-        assert_eq!(directives[0]["Dimensions"], json!([["Service", "Reason"]]));
+        // Per reason, and the total per service (template.yaml's AuthorizerErrorsAlarm).
+        assert_eq!(
+            directives[0]["Dimensions"],
+            json!([["Service", "Reason"], ["Service"]])
+        );
         assert_eq!(
             directives[0]["Metrics"],
             json!([{"Name": "AuthorizerDeny", "Unit": "Count"}])
@@ -423,6 +457,42 @@ mod tests {
         assert_eq!(line["Reason"], "expired");
         assert_eq!(line["AuthorizerDeny"], 1);
         assert_eq!(line.as_object().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_denied_invocation_of_the_authorizer_is_one_exact_line() {
+        let mut metrics = authorizer();
+        metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
+        metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.189);
+        let expected = concat!(
+            r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]},"#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
+            r#""Service":"authorizer","Reason":"expired","AuthorizerDeny":1,"AuthorizerLatency":0.189}"#
+        );
+        assert_eq!(metrics.emf_lines(T), [expected]);
+    }
+
+    #[test]
+    fn without_rollups_a_denial_has_one_dimension_set() {
+        let mut metrics = plain();
+        metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
+        let line = parse(&metrics.emf_lines(T)[0]);
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Service", "Reason"]])
+        );
+    }
+
+    #[test]
+    fn a_rollup_without_dimensions_of_its_own_is_not_repeated() {
+        let mut metrics = authorizer().with_rollups(&[LOGIN_FAILURES]);
+        metrics.count(LOGIN_FAILURES, &[], 1);
+        let line = parse(&metrics.emf_lines(T)[0]);
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Service"]])
+        );
     }
 
     #[test]
@@ -495,7 +565,7 @@ mod tests {
 
     #[test]
     fn service_is_not_repeated_when_given_as_a_dimension() {
-        let mut metrics = authorizer();
+        let mut metrics = plain();
         metrics.count(
             AUTHORIZER_DENY,
             &[(SERVICE, "other"), (REASON, "expired")],

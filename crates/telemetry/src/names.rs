@@ -19,10 +19,18 @@ pub const TOKENS_ISSUED: &str = "TokensIssued";
 pub const LOGIN_FAILURES: &str = "LoginFailures";
 /// Count, dimension Service: a spent refresh token presented again (a likely theft).
 pub const REFRESH_REUSE_DETECTED: &str = "RefreshReuseDetected";
-/// Count, dimensions Service and Reason: requests the authorizer let through.
+/// Count, dimensions Service and Reason: requests the authorizer let through (Reason `token`,
+/// or `anonymous` for a public route reached without one).
 pub const AUTHORIZER_ALLOW: &str = "AuthorizerAllow";
-/// Count, dimensions Service and Reason: requests the authorizer refused.
+/// Count, dimensions Service and Reason, and Service alone (see [`ROLLED_UP`]): requests the
+/// authorizer refused (Reason: the denial's code, `unknown` where the library does not report
+/// it yet).
 pub const AUTHORIZER_DENY: &str = "AuthorizerDeny";
+/// The metrics also published with the dimension Service alone, besides their own dimension
+/// sets (in the same line): the total across reasons, which AuthorizerErrorsAlarm in
+/// template.yaml subtracts from Lambda's Errors.
+pub const ROLLED_UP: &[&str] = &[AUTHORIZER_DENY];
+
 /// Milliseconds, dimension Service: the authorizer handler's time per invocation (from the
 /// event to the answer, without the runtime's HTTP exchanges).
 pub const AUTHORIZER_LATENCY: &str = "AuthorizerLatency";

@@ -36,9 +36,13 @@ thread_local! {
     static LINE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// A [`Subscriber`] writing each enabled event as one JSON line:
-/// `{"level":"INFO","timestamp":"2025-11-24T16:00:00.123456Z","message":"request denied",
-/// "service":"authorizer","cold_start":false,"request_id":"...","xray_trace_id":"...","reason":"expired"}`.
+/// A [`Subscriber`] writing each enabled event as one JSON line (here on several):
+///
+/// ```text
+/// {"level":"INFO","timestamp":"2025-11-24T16:00:00.123456Z","message":"request denied",
+///  "service":"authorizer","cold_start":false,"request_id":"...","xray_trace_id":"...",
+///  "reason":"expired"}
+/// ```
 ///
 /// The invocation fields appear only while an [`crate::Invocation`] is running; the trace id
 /// when the runtime gave one (or `_X_AMZN_TRACE_ID` is set). Events below `level`, events from
