@@ -24,7 +24,7 @@ host=127.0.0.1
 endpoint=http://$host:$MOTO_PORT
 
 table=users-dev
-secret_param=/app/dev/auth/jwt-secret
+keys_secret=/app/dev/auth/signing-keys
 ttl_param=/app/dev/auth/token/time
 rules_param=/app/dev/auth/route-rules
 gateway_bin=${CARGO_TARGET_DIR:-$root/target}/debug/local-gateway
@@ -95,8 +95,9 @@ trap stop_all EXIT
 trap on_signal INT TERM
 
 # The functions and the setup script talk to moto only: no profile, session or inline secret
-# from the developer's shell may leak in (an inline JWT_SECRET would take precedence over SSM).
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN JWT_SECRET
+# from the developer's shell may leak in (an inline key set would take precedence over moto's).
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN JWT_SECRET JWT_SECRET_PARAM SIGNING_KEYS \
+    SIGNING_KEYS_PARAM
 export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 
@@ -107,7 +108,7 @@ echo "$moto_pid" >"$state/moto.pid"
 
 say "Creating the table and SSM parameters"
 if ! "$venv/bin/python" tools/dev_setup.py --endpoint "$endpoint" --table "$table" \
-    --secret-param "$secret_param" --ttl-param "$ttl_param" --access-ttl 3600 \
+    --keys-secret "$keys_secret" --ttl-param "$ttl_param" --access-ttl 3600 \
     --rules-param "$rules_param" --template template.yaml; then
     tail -n 20 "$state/moto.log" >&2 || true
     die "could not prepare moto_server"
@@ -118,7 +119,7 @@ AWS_ENDPOINT_URL=$endpoint
 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
-JWT_SECRET_PARAM=$secret_param
+SIGNING_KEYS_SECRET_ID=$keys_secret
 ACCESS_TOKEN_TTL_PARAM=$ttl_param
 USERS_TABLE=$table
 ROUTE_RULES_PARAM=$rules_param
@@ -156,9 +157,18 @@ curl -si -w '\n' "$BASE/admin/users" -H "authorization: Bearer $ACCESS"
 
 # refresh (a form body this time): 200 with a new pair; the old refresh token is now spent
 TOKENS=$(curl -s -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH")
-echo "$TOKENS"; REFRESH=$(echo "$TOKENS" | field refresh_token)
+echo "$TOKENS"; OLD_REFRESH=$REFRESH; REFRESH=$(echo "$TOKENS" | field refresh_token)
 
-# log out: 200 {"message":"logged out"}
+# the public keys that verify these tokens (and the server metadata next to them)
+curl -s -w '\n' "$BASE/.well-known/jwks.json"
+
+# refreshing again with the spent token is taken as theft: 400, and the whole family is revoked
+curl -s -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$OLD_REFRESH"
+curl -s -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
+
+# sign in again, then log out: 200 {"message":"logged out"}
+TOKENS=$(curl -s -X POST "$BASE/auth/login" -H 'content-type: application/json' -d "$USER_JSON")
+ACCESS=$(echo "$TOKENS" | field access_token); REFRESH=$(echo "$TOKENS" | field refresh_token)
 curl -si -w '\n' -X POST "$BASE/auth/logout" -H "authorization: Bearer $ACCESS"
 
 # every refresh token issued before the logout is refused: 400 {"error":"invalid_grant",...}

@@ -4,7 +4,8 @@ Run by tools/dev.sh with the virtualenv's Python (boto3 comes from tools/require
 Waits until moto_server answers, then creates
 
 - the DynamoDB table (pk S hash, sk S range, on demand, TTL on `ttl`), as template.yaml does;
-- the SecureString holding the HS256 secret: a fresh random one on every run, never printed;
+- the Secrets Manager secret holding the signing key set: one fresh ES256 key (a JWK set, as the
+  rotation function would create) on every run, never printed;
 - the String holding the access-token lifetime in seconds;
 - the String holding the authorizer's route rules, with the value template.yaml gives its
   RouteRulesParameter (so the rules tried locally are the ones deployed).
@@ -13,8 +14,9 @@ Safe to run twice against the same server: existing resources are kept, paramete
 """
 
 import argparse
+import base64
+import hashlib
 import json
-import secrets
 import sys
 import time
 import urllib.error
@@ -22,6 +24,7 @@ import urllib.request
 
 import boto3
 import yaml  # PyYAML, installed with moto
+from cryptography.hazmat.primitives.asymmetric import ec  # installed with moto
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,7 +32,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--endpoint", default="http://127.0.0.1:5005")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--table", default="users-dev")
-    parser.add_argument("--secret-param", default="/app/dev/auth/jwt-secret")
+    parser.add_argument("--keys-secret", default="/app/dev/auth/signing-keys")
     parser.add_argument("--ttl-param", default="/app/dev/auth/token/time")
     parser.add_argument("--access-ttl", default="3600", help="access-token lifetime, seconds")
     parser.add_argument("--rules-param", default="/app/dev/auth/route-rules")
@@ -106,6 +109,31 @@ def route_rules(template: str) -> str:
     return value
 
 
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def es256_key_set() -> str:
+    """A JWK set of one new active ES256 key, its kid the RFC 7638 thumbprint."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    numbers = key.private_numbers()
+    x = b64(numbers.public_numbers.x.to_bytes(32, "big"))
+    y = b64(numbers.public_numbers.y.to_bytes(32, "big"))
+    canonical = json.dumps({"crv": "P-256", "kty": "EC", "x": x, "y": y}, separators=(",", ":"))
+    kid = b64(hashlib.sha256(canonical.encode()).digest())
+    jwk = {"kty": "EC", "crv": "P-256", "x": x, "y": y,
+           "d": b64(numbers.private_value.to_bytes(32, "big")),
+           "kid": kid, "alg": "ES256", "use": "sig", "status": "active"}
+    return json.dumps({"keys": [jwk]})
+
+
+def put_secret(secrets_client, name: str, value: str) -> None:
+    try:
+        secrets_client.create_secret(Name=name, SecretString=value)
+    except secrets_client.exceptions.ResourceExistsException:
+        secrets_client.put_secret_value(SecretId=name, SecretString=value)
+
+
 def main() -> None:
     args = parse_args()
     rules = route_rules(args.template)
@@ -117,14 +145,10 @@ def main() -> None:
     )
     dynamodb = session.client("dynamodb", endpoint_url=args.endpoint)
     ssm = session.client("ssm", endpoint_url=args.endpoint)
+    secrets_client = session.client("secretsmanager", endpoint_url=args.endpoint)
 
     create_table(dynamodb, args.table)
-    ssm.put_parameter(
-        Name=args.secret_param,
-        Type="SecureString",
-        Value=secrets.token_urlsafe(48),
-        Overwrite=True,
-    )
+    put_secret(secrets_client, args.keys_secret, es256_key_set())
     ssm.put_parameter(
         Name=args.ttl_param,
         Type="String",
@@ -138,7 +162,7 @@ def main() -> None:
         Overwrite=True,
     )
     print(f"  table      {args.table} (pk/sk, PAY_PER_REQUEST, TTL on `ttl`)")
-    print(f"  parameter  {args.secret_param} (SecureString, new random secret)")
+    print(f"  secret     {args.keys_secret} (signing key set: a new ES256 key)")
     print(f"  parameter  {args.ttl_param} = {args.access_ttl}")
     print(f"  parameter  {args.rules_param} (route rules from {args.template})")
 
