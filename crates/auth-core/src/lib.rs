@@ -18,6 +18,7 @@ mod policy;
 mod rules;
 mod settings;
 mod sources;
+mod trusted;
 mod verify;
 
 pub use bearer::BearerToken;
@@ -38,4 +39,9 @@ pub use policy::{
 pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
 pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
 pub use sources::{TokenSource, cookie_value};
+pub use trusted::{
+    JWKS_MIN_REFRESH, JwksCache, JwksError, JwksKey, MAX_JWKS_BYTES, MAX_JWKS_KEYS,
+    MAX_TRUSTED_ISSUERS, MAX_UNKNOWN_KIDS, Step, TrustedClaims, TrustedIssuer, TrustedIssuerError,
+    UNKNOWN_KID_MEMORY, parse_jwks, unverified_issuer,
+};
 pub use verify::{MAX_TOKEN_BYTES, Verifier, map_error, precheck};
