@@ -1,12 +1,10 @@
 //! OAuth clients for the client_credentials grant: an argon2id-hashed secret and the scopes the
 //! client may be granted. Item: `pk = CLIENT#<client_id>`, `sk = CLIENT`.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Store, dynamo, get_n, get_s, n, s};
+use crate::store::{Store, conditional, dynamo, get_n, get_s, n, s};
 
 const CLIENT_SK: &str = "CLIENT";
 
@@ -47,14 +45,9 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(err.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(err) => Err(dynamo("PutItem", err)),
+        match conditional(result, "PutItem")? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::AlreadyExists),
         }
     }
 

@@ -6,13 +6,10 @@
 //! fails, a consistent read says why; a presented token that is no longer current is a reuse:
 //! the family is revoked, so both the thief and the legitimate holder must sign in again.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Store, dynamo, get_n, get_s, n, s, user_pk};
+use crate::store::{Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
 
 /// A family as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +75,9 @@ impl Store {
         if let Some(scope) = &family.scope {
             put = put.item("scope", s(scope));
         }
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(err.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(err) => Err(dynamo("PutItem", err)),
+        match conditional(put.send().await, "PutItem")? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::AlreadyExists),
         }
     }
 
@@ -143,8 +135,8 @@ impl Store {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
-        match result {
-            Ok(output) => {
+        match conditional(result, "UpdateItem")? {
+            Some(output) => {
                 let item = output.attributes.unwrap_or_default();
                 Ok(Family {
                     sub: sub.to_owned(),
@@ -156,12 +148,7 @@ impl Store {
                     revoked: None,
                 })
             }
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
+            None => {
                 // The write decided; this read only explains the refusal.
                 let Some(family) = self.find_family(sub, id).await? else {
                     return Err(RotateError::Unknown);
@@ -175,7 +162,6 @@ impl Store {
                     Err(RotateError::ReuseDetected)
                 }
             }
-            Err(err) => Err(RotateError::Store(dynamo("UpdateItem", err))),
         }
     }
 
@@ -192,18 +178,8 @@ impl Store {
             .expression_attribute_values(":reason", s(reason))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(dynamo("UpdateItem", err)),
-        }
+        conditional(result, "UpdateItem")?;
+        Ok(())
     }
 
     /// Revokes every family of the user (logout everywhere). Returns how many were revoked.

@@ -3,12 +3,10 @@
 //! The policy (thresholds, growth, cap) is [`auth_core::LockoutPolicy`].
 
 use auth_core::LockoutPolicy;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 
 use crate::error::StoreError;
-use crate::store::{Store, dynamo, get_n, n, s};
+use crate::store::{Store, conditional, dynamo, get_n, n, s};
 
 const LOCK_SK: &str = "LOCK";
 
@@ -107,18 +105,13 @@ impl Store {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        let failures = match result {
-            Ok(output) => output
+        let failures = match conditional(result, "UpdateItem")? {
+            Some(output) => output
                 .attributes
                 .as_ref()
                 .and_then(|item| get_n(item, "failures").ok())
                 .unwrap_or(1),
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
+            None => {
                 // The window has passed since the last failure: start again.
                 self.client
                     .put_item()
@@ -133,7 +126,6 @@ impl Store {
                     .map_err(|err| dynamo("PutItem", err))?;
                 1
             }
-            Err(err) => return Err(dynamo("UpdateItem", err)),
         };
         let lock = policy.lock_secs(failures, key.threshold(policy));
         if lock > 0 {

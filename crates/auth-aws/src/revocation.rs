@@ -3,12 +3,10 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, dynamo, get_n, n, s, user_pk};
+use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, n, s, user_pk};
 
 const REVOKED_SK: &str = "REVOKED";
 
@@ -62,18 +60,9 @@ impl Store {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(dynamo("UpdateItem", err)),
-        }
+        // No such user (deleted since the token was issued): nothing to record.
+        conditional(result, "UpdateItem")?;
+        Ok(())
     }
 
     /// Whether `jti` is revoked and when `sub` last logged out: one BatchGetItem.

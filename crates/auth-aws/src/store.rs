@@ -114,6 +114,44 @@ pub(crate) fn get_s<'a>(
         .ok_or(StoreError::Corrupt(name))
 }
 
+/// An operation error that can say its write's condition failed.
+pub(crate) trait ConditionFailure {
+    fn is_condition_failure(&self) -> bool;
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::put_item::PutItemError {
+    fn is_condition_failure(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn is_condition_failure(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+/// The output of a conditional write, `None` when its condition failed; other failures are
+/// errors of `operation`.
+pub(crate) fn conditional<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    operation: &'static str,
+) -> Result<Option<T>, StoreError>
+where
+    E: ConditionFailure + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(aws_sdk_dynamodb::error::SdkError::ServiceError(err))
+            if err.err().is_condition_failure() =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(dynamo(operation, err)),
+    }
+}
+
 pub(crate) fn dynamo<E: std::error::Error>(operation: &'static str, err: E) -> StoreError {
     StoreError::Dynamo {
         operation,

@@ -1,14 +1,11 @@
 //! User profiles: registration, lookup and ending every session (logout).
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::clients::string_list;
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, dynamo, get_s, n, s, user_pk};
+use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_s, n, s, user_pk};
 
 /// A user to register.
 #[derive(Debug, Clone, Copy)]
@@ -51,14 +48,9 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(err.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(err) => Err(dynamo("PutItem", err)),
+        match conditional(result, "PutItem")? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::AlreadyExists),
         }
     }
 
@@ -106,17 +98,9 @@ impl Store {
             .expression_attribute_values(":roles", roles_value(roles))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Err(StoreError::ConditionFailed)
-            }
-            Err(err) => Err(dynamo("UpdateItem", err)),
+        match conditional(result, "UpdateItem")? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::ConditionFailed),
         }
     }
 }
