@@ -1,7 +1,7 @@
 //! The context handed to backends: `sub`, `scope` and the claims named in `CONTEXT_CLAIMS`,
 //! flattened to what API Gateway accepts (strings, numbers, booleans) and kept small.
 
-use auth_core::{AuthorizerContext, Claims};
+use auth_core::AuthorizerContext;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -13,14 +13,15 @@ const MAX_CONTEXT_BYTES: usize = 2 * 1024;
 
 /// `sub`, `scope` and the configured claims (`all`: every claim of the verified token).
 pub fn build(
-    claims: &Claims,
+    sub: &str,
+    scope: Option<&str>,
     all: Option<&Map<String, Value>>,
     extra: &[String],
 ) -> AuthorizerContext {
     let mut context = AuthorizerContext::new();
-    context.insert("sub".to_owned(), Value::String(claims.sub.clone()));
-    if let Some(scope) = &claims.scope {
-        context.insert("scope".to_owned(), Value::String(scope.clone()));
+    context.insert("sub".to_owned(), Value::String(sub.to_owned()));
+    if let Some(scope) = scope {
+        context.insert("scope".to_owned(), Value::String(scope.to_owned()));
     }
     let Some(all) = all.filter(|_| !extra.is_empty()) else {
         return context;

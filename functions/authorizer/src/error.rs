@@ -1,6 +1,8 @@
-//! The one way an authorizer says no to API Gateway.
+//! The one way an authorizer says no to API Gateway, and what stops a cold start.
 
+use auth_core::TrustedIssuerError;
 use lambda_runtime::Diagnostic;
+use thiserror::Error;
 
 /// A rejected request; `reason` is a short code for the log, never sent to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,4 +27,18 @@ impl From<Denied> for Diagnostic {
             error_message: "Unauthorized".into(),
         }
     }
+}
+
+/// A setting of the authorizer's own checks that stops the cold start.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    /// `TRUSTED_ISSUERS` is not a valid issuer list.
+    #[error("TRUSTED_ISSUERS is invalid: {0}")]
+    TrustedIssuers(#[from] TrustedIssuerError),
+    /// A `jwks_uri` that passed the checks but is not a URI the HTTP client takes.
+    #[error("TRUSTED_ISSUERS is invalid: the jwks_uri of {0:?} is not a valid URL")]
+    JwksUri(String),
+    /// `REVOCATION_CHECK` is on and `USERS_TABLE` is unset.
+    #[error("USERS_TABLE is required when REVOCATION_CHECK is true")]
+    NoUsersTable,
 }

@@ -17,7 +17,7 @@
 use std::cell::RefCell;
 
 use auth_aws::ConfigLoader;
-use authorizer::{Answer, AuthorizerEvent, Denied, authorize};
+use authorizer::{Answer, AuthorizerEvent, Checks, Denied, authorize_with};
 use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use serde_json::Value;
 use telemetry::names::{AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_LATENCY, NAMESPACE, REASON};
@@ -37,6 +37,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             return Err(err.into());
         }
     };
+    // Trusted issuers and the revocation check: parsed and set up now, still without a network
+    // call (JWKS are fetched on the first token of their issuer).
+    let checks = match Checks::from_config(&loader.config()).await {
+        Ok(checks) => checks,
+        Err(err) => {
+            tracing::error!(error = %err, "configuration is invalid");
+            return Err(err.into());
+        }
+    };
+    let checks = &checks;
     let loader = &loader;
     let metrics = RefCell::new(Metrics::new(NAMESPACE, SERVICE));
     let metrics = &metrics;
@@ -45,7 +55,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             let context = &event.context;
             let invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
-            let result = handle(loader, &event.payload).await;
+            let result = handle(loader, checks, &event.payload).await;
             record(metrics, &invocation, &result);
             result
         },
@@ -54,9 +64,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-async fn handle(loader: &ConfigLoader, event: &AuthorizerEvent) -> Result<Answer, Denied> {
+async fn handle(
+    loader: &ConfigLoader,
+    checks: &Checks,
+    event: &AuthorizerEvent,
+) -> Result<Answer, Denied> {
     let config = loader.current().await;
-    authorize(&config, event)
+    authorize_with(&config, checks, event).await
 }
 
 /// Writes the invocation's EMF line: the decision with its reason, and the handler's latency.

@@ -1,10 +1,16 @@
 //! From an event and a verified token to the answer API Gateway expects.
 
+use std::borrow::Cow;
+
 use auth_aws::{Config, ResponseMode};
-use auth_core::{AuthorizerContext, Caller, IamResponse, MethodArn, SimpleResponse};
+use auth_core::{
+    AuthorizerContext, Caller, Claims, IamResponse, MethodArn, SimpleResponse, TrustedClaims,
+    VerifyError,
+};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::checks::Checks;
 use crate::context;
 use crate::error::Denied;
 use crate::event::{AuthorizerEvent, Flavour};
@@ -30,14 +36,52 @@ impl Answer {
     }
 }
 
-/// Decides on one event. REST and WebSocket events, and HTTP API events in IAM mode, are refused
-/// with [`Denied`] (API Gateway answers 401); HTTP API simple mode answers `isAuthorized: false`
-/// (403). A valid token whose scopes do not cover the requested route gets its full policy,
-/// which does not allow that route (403), so that the cached answer is right for every route.
+/// Decides on one event with our own key set only (no trusted issuers, no revocation check):
+/// what benchmarks, property tests and the fuzz target drive. REST and WebSocket events, and
+/// HTTP API events in IAM mode, are refused with [`Denied`] (API Gateway answers 401); HTTP API
+/// simple mode answers `isAuthorized: false` (403). A valid token whose scopes do not cover the
+/// requested route gets its full policy, which does not allow that route (403), so that the
+/// cached answer is right for every route.
 pub fn authorize(config: &Config, event: &AuthorizerEvent) -> Result<Answer, Denied> {
-    let simple =
-        event.flavour() == Flavour::HttpApi && config.authorizer_response == ResponseMode::Simple;
-    match decide(config, event, simple) {
+    let simple = is_simple(config, event);
+    let result = match prepare(config, event, simple) {
+        Ok(Prepared::Done(answer)) => Ok(answer),
+        Ok(Prepared::Token { arn, token }) => config
+            .verifier
+            .verify_access(&token)
+            .map_err(|err| Denied::new(err.reason()))
+            .and_then(|claims| finish(config, &arn, &token, Verified::Own(claims), simple)),
+        Err(denied) => Err(denied),
+    };
+    fold(simple, result)
+}
+
+/// [`authorize`] with the optional checks: tokens of trusted issuers (their JWKS may be fetched
+/// on the way) and the revocation check of our own tokens.
+pub async fn authorize_with(
+    config: &Config,
+    checks: &Checks,
+    event: &AuthorizerEvent,
+) -> Result<Answer, Denied> {
+    let simple = is_simple(config, event);
+    let result = match prepare(config, event, simple) {
+        Ok(Prepared::Done(answer)) => Ok(answer),
+        Ok(Prepared::Token { arn, token }) => match verify(config, checks, &token).await {
+            Ok(verified) => finish(config, &arn, &token, verified, simple),
+            Err(denied) => Err(denied),
+        },
+        Err(denied) => Err(denied),
+    };
+    fold(simple, result)
+}
+
+fn is_simple(config: &Config, event: &AuthorizerEvent) -> bool {
+    event.flavour() == Flavour::HttpApi && config.authorizer_response == ResponseMode::Simple
+}
+
+/// HTTP API simple mode answers a refusal with `isAuthorized: false` rather than an error.
+fn fold(simple: bool, result: Result<Answer, Denied>) -> Result<Answer, Denied> {
+    match result {
         Err(_) if simple => Ok(Answer::Simple(SimpleResponse {
             is_authorized: false,
             context: AuthorizerContext::new(),
@@ -46,7 +90,26 @@ pub fn authorize(config: &Config, event: &AuthorizerEvent) -> Result<Answer, Den
     }
 }
 
-fn decide(config: &Config, event: &AuthorizerEvent, simple: bool) -> Result<Answer, Denied> {
+/// An event either decided before any token is verified, or its token and route.
+enum Prepared<'e> {
+    Done(Answer),
+    Token {
+        arn: MethodArn<'e>,
+        token: Cow<'e, str>,
+    },
+}
+
+/// A verified token: one of ours, or one of a trusted issuer.
+enum Verified {
+    Own(Claims),
+    Trusted(TrustedClaims),
+}
+
+fn prepare<'e>(
+    config: &Config,
+    event: &'e AuthorizerEvent,
+    simple: bool,
+) -> Result<Prepared<'e>, Denied> {
     if event.flavour() == Flavour::Unknown {
         return Err(Denied::new("not_an_authorizer_event"));
     }
@@ -55,47 +118,89 @@ fn decide(config: &Config, event: &AuthorizerEvent, simple: bool) -> Result<Answ
         .ok_or_else(|| Denied::new("missing_method_arn"))?;
     let arn = MethodArn::parse(arn).map_err(|_| Denied::new("malformed_method_arn"))?;
     let rules = &config.route_rules;
-    let Some(token) = token::find(&config.token_sources, event)? else {
-        if !rules.is_public(&arn) {
-            return Err(Denied::new("missing_token"));
+    if let Some(token) = token::find(&config.token_sources, event)? {
+        return Ok(Prepared::Token { arn, token });
+    }
+    if !rules.is_public(&arn) {
+        return Err(Denied::new("missing_token"));
+    }
+    let decision = rules
+        .decide(&arn, Caller::Anonymous)
+        .ok_or_else(|| Denied::new("policy_too_large"))?;
+    let mut context = AuthorizerContext::new();
+    context.insert("anonymous".to_owned(), Value::Bool(true));
+    Ok(Prepared::Done(answer(
+        simple,
+        "anonymous".to_owned(),
+        decision,
+        context,
+        None,
+    )))
+}
+
+/// Routes the token by its (unverified) `iss`: a trusted issuer's keys verify its tokens, our
+/// own key set ours; any other issuer is refused. Without trusted issuers, every token goes to
+/// our verifier, as before they existed.
+async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verified, Denied> {
+    if let Some(trusted) = &checks.trusted {
+        let iss = auth_core::unverified_issuer(token).map_err(|err| Denied::new(err.reason()))?;
+        if let Some(iss) = iss.filter(|iss| *iss != config.tokens.issuer) {
+            let issuer = trusted
+                .find(&iss)
+                .ok_or_else(|| Denied::new(VerifyError::UntrustedIssuer.reason()))?;
+            return trusted.verify(issuer, token).await.map(Verified::Trusted);
         }
-        let decision = rules
-            .decide(&arn, Caller::Anonymous)
-            .ok_or_else(|| Denied::new("policy_too_large"))?;
-        let mut context = AuthorizerContext::new();
-        context.insert("anonymous".to_owned(), Value::Bool(true));
-        return Ok(answer(
-            simple,
-            "anonymous".to_owned(),
-            decision,
-            context,
-            None,
-        ));
-    };
+    }
     let claims = config
         .verifier
-        .verify_access(&token)
+        .verify_access(token)
         .map_err(|err| Denied::new(err.reason()))?;
-    let caller = Caller::Token(claims.scope.as_deref().unwrap_or(""));
-    let decision = rules
-        .decide(&arn, caller)
+    if let Some(revocation) = &checks.revocation {
+        revocation.check(&claims).await?;
+    }
+    Ok(Verified::Own(claims))
+}
+
+fn finish(
+    config: &Config,
+    arn: &MethodArn<'_>,
+    token: &str,
+    verified: Verified,
+    simple: bool,
+) -> Result<Answer, Denied> {
+    // The verified claims beyond our own, decoded once and only when something needs them (a
+    // trusted issuer's token has them all already).
+    let wants_claims = !config.context_claims.is_empty() || config.usage_identifier_claim.is_some();
+    let (sub, scope, all_claims) = match verified {
+        Verified::Own(claims) => {
+            let all = if wants_claims {
+                context::payload(token)
+            } else {
+                None
+            };
+            (claims.sub, claims.scope, all)
+        }
+        Verified::Trusted(trusted) => (trusted.sub, trusted.scope, Some(trusted.claims)),
+    };
+    let caller = Caller::Token(scope.as_deref().unwrap_or(""));
+    let decision = config
+        .route_rules
+        .decide(arn, caller)
         .ok_or_else(|| Denied::new("policy_too_large"))?;
     if !decision.allowed {
-        tracing::info!(reason = "insufficient_scope", sub = %claims.sub, "route not covered by the token's scopes");
+        tracing::info!(reason = "insufficient_scope", sub = %sub, "route not covered by the token's scopes");
     }
-    // The verified claims beyond our own, decoded once and only when something needs them.
-    let wants_claims = !config.context_claims.is_empty() || config.usage_identifier_claim.is_some();
-    let all_claims = if wants_claims {
-        context::payload(&token)
-    } else {
-        None
-    };
-    let context = context::build(&claims, all_claims.as_ref(), &config.context_claims);
+    let context = context::build(
+        &sub,
+        scope.as_deref(),
+        all_claims.as_ref(),
+        &config.context_claims,
+    );
     let usage_key = config
         .usage_identifier_claim
         .as_ref()
         .and_then(|name| all_claims.as_ref()?.get(name)?.as_str().map(str::to_owned));
-    Ok(answer(simple, claims.sub, decision, context, usage_key))
+    Ok(answer(simple, sub, decision, context, usage_key))
 }
 
 fn answer(
