@@ -230,3 +230,123 @@ fn answer(
         usage_identifier_key,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use auth_aws::ConfigLoader;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::json;
+
+    use super::*;
+    use crate::trusted::TrustedIssuers;
+
+    const SECRET: &str = "unit-test-secret-0123456789abcdef-0123";
+
+    fn config() -> std::sync::Arc<Config> {
+        let vars = HashMap::from([("JWT_SECRET", SECRET)]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let lookup = |key: &str| vars.get(key).map(|v| (*v).to_owned());
+        runtime
+            .block_on(ConfigLoader::from_lookup(lookup, None))
+            .unwrap()
+            .config()
+    }
+
+    fn checks() -> Checks {
+        // Nothing listens on port 9: any fetch would fail.
+        let list = json!([{"issuer": "https://idp.example", "audience": "api",
+                           "jwks_uri": "http://127.0.0.1:9/jwks.json"}]);
+        Checks {
+            trusted: Some(TrustedIssuers::parse(&list.to_string(), "lambda-api", 30).unwrap()),
+            revocation: None,
+        }
+    }
+
+    fn event(iss: &str, kid: Option<&str>) -> AuthorizerEvent {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = json!({"iss": iss, "sub": "alice", "iat": now, "exp": now + 600,
+                            "jti": "j", "type": "access", "aud": "api"});
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = kid.map(str::to_owned);
+        let token = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        let event = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
+                           "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/me"});
+        AuthorizerEvent::from_slice(event.to_string().as_bytes()).unwrap()
+    }
+
+    fn decide(checks: &Checks, event: &AuthorizerEvent) -> Result<Answer, Denied> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(authorize_with(&config(), checks, event))
+    }
+
+    #[test]
+    fn tokens_are_routed_by_their_issuer() {
+        let checks = checks();
+        // Ours: our key set, as without trusted issuers (an `aud` is refused: none configured).
+        assert_eq!(
+            decide(&checks, &event("lambda-api", None))
+                .unwrap_err()
+                .reason,
+            "wrong_audience"
+        );
+        // Not ours and not trusted: refused before any key is looked for.
+        assert_eq!(
+            decide(&checks, &event("https://other.example", Some("k1")))
+                .unwrap_err()
+                .reason,
+            "untrusted_issuer"
+        );
+        // Trusted, but its JWKS cannot be fetched (a kid is required before anything is).
+        assert_eq!(
+            decide(&checks, &event("https://idp.example", None))
+                .unwrap_err()
+                .reason,
+            "unknown_kid"
+        );
+        assert_eq!(
+            decide(&checks, &event("https://idp.example", Some("k1")))
+                .unwrap_err()
+                .reason,
+            "jwks_unavailable"
+        );
+        // Without trusted issuers, another issuer is simply the wrong one.
+        assert_eq!(
+            decide(&Checks::none(), &event("https://other.example", None))
+                .unwrap_err()
+                .reason,
+            "wrong_issuer"
+        );
+    }
+
+    #[test]
+    fn the_plain_and_the_checked_paths_agree_without_checks() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = json!({"iss": "lambda-api", "sub": "alice", "iat": now, "exp": now + 600,
+                            "jti": "j", "type": "access"});
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        let event = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
+                           "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/me"});
+        let event = AuthorizerEvent::from_slice(event.to_string().as_bytes()).unwrap();
+        let plain = serde_json::to_value(authorize(&config(), &event).unwrap()).unwrap();
+        let checked = serde_json::to_value(decide(&Checks::none(), &event).unwrap()).unwrap();
+        assert_eq!(plain, checked);
+        assert_eq!(plain["principalId"], "alice");
+    }
+}

@@ -113,3 +113,59 @@ fn verdict(rejected: bool) -> Result<(), Denied> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check whose store is never reached (nothing listens on port 9).
+    fn check(ttl_secs: u64) -> RevocationCheck {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let sdk = runtime.block_on(auth_aws::emulator_sdk_config("http://127.0.0.1:9"));
+        RevocationCheck::new(Store::new(&sdk, "users"), Duration::from_secs(ttl_secs))
+    }
+
+    #[test]
+    fn answers_are_cached_for_the_ttl_only() {
+        let check = check(5);
+        let t0 = Instant::now();
+        check.remember("a", false, t0);
+        check.remember("b", true, t0);
+        assert_eq!(check.cached("a", t0 + Duration::from_secs(4)), Some(false));
+        assert_eq!(check.cached("b", t0 + Duration::from_secs(4)), Some(true));
+        assert_eq!(check.cached("a", t0 + Duration::from_secs(5)), None);
+        assert_eq!(check.cached("c", t0), None);
+    }
+
+    #[test]
+    fn a_zero_ttl_caches_nothing() {
+        let check = check(0);
+        check.remember("a", false, Instant::now());
+        assert_eq!(check.cached_len(), 0);
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let check = check(5);
+        let t0 = Instant::now();
+        for i in 0..MAX_CACHED {
+            check.remember(&format!("jti-{i}"), false, t0);
+        }
+        assert_eq!(check.cached_len(), MAX_CACHED);
+        // Full of live answers: they all go.
+        check.remember("one-more", false, t0);
+        assert_eq!(check.cached_len(), 1);
+        // Full with expired answers among them: only those go.
+        for i in 0..MAX_CACHED - 1 {
+            check.remember(&format!("jti-{i}"), false, t0);
+        }
+        let later = t0 + Duration::from_secs(3);
+        check.remember("fresh", false, later);
+        let t1 = t0 + Duration::from_secs(6);
+        check.remember("newest", false, t1);
+        assert_eq!(check.cached_len(), 2);
+        assert_eq!(check.cached("fresh", t1), Some(false));
+    }
+}
