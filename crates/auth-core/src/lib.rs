@@ -15,6 +15,7 @@ mod lockout;
 mod oauth;
 mod password;
 mod policy;
+mod rotation;
 mod rules;
 mod settings;
 mod sources;
@@ -35,6 +36,10 @@ pub use oauth::{ErrorBody, OAuthError, TokenResponse};
 pub use password::{PasswordHasher, check_password_policy};
 pub use policy::{
     AuthorizerContext, IamResponse, MethodArn, PolicyDocument, SimpleResponse, Statement,
+};
+pub use rotation::{
+    DEFAULT_RETIRE_AFTER_SECS, RotationSettings, add_pending, parse_document, promote_pending,
+    prune_retired, rotate_key_set,
 };
 pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
 pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
