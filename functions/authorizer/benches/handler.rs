@@ -1,12 +1,25 @@
 //! The whole authorizer in process, from event JSON bytes to response JSON bytes, for each event
 //! flavour, next to a bare jsonwebtoken decode + verify of the same token (the crypto floor).
 //! `make bench` prints the overhead beyond the floor from these results.
+//!
+//! The `checks` group is the path with the optional checks (`authorize_with`, driven through a
+//! current-thread runtime as in the binary): none, the revocation check answered from its cache,
+//! trusted issuers configured (our token, and a trusted RS256 token with its JWKS already
+//! fetched from a loopback server). With `BENCH_MOTO_ENDPOINT=http://127.0.0.1:<port>` (a running
+//! moto_server) it also measures a revocation cache miss: one BatchGetItem per invocation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
-use auth_aws::ConfigLoader;
+use auth_aws::{ConfigLoader, Store};
+use auth_core::{KeyAlgorithm, KeySet, KeyStatus, generate_jwk};
+use authorizer::Checks;
+use authorizer::revocation::RevocationCheck;
+use authorizer::trusted::TrustedIssuers;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::json;
@@ -127,5 +140,134 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Serves `body` as JSON to every request, on a free loopback port; returns the URL.
+fn jwks_server(body: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+fn checks(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = jsonwebtoken::get_current_timestamp();
+    let jti = "AAAAAAAAAAAAAAAAAAAAAA";
+    let claims = json!({"iss": "lambda-api", "sub": "bench-user", "iat": now, "exp": now + 86_400,
+                        "jti": jti, "type": "access", "scope": "pets:read"});
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let own = event("rest-token.json", &token);
+
+    // A trusted issuer with an RS256 key, its JWKS on loopback.
+    let idp_issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench";
+    let jwk = generate_jwk(KeyAlgorithm::RS256, KeyStatus::Active).unwrap();
+    let idp = KeySet::from_json(&json!({ "keys": [jwk] }).to_string()).unwrap();
+    let url = jwks_server(idp.public_jwks().to_string());
+    let trusted_list = json!([{"issuer": idp_issuer, "jwks_uri": url, "client_ids": ["c1"],
+                               "required_claims": {"token_use": "access"}}])
+    .to_string();
+    let idp_key = idp.active().unwrap();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = idp_key.kid().map(str::to_owned);
+    let idp_claims = json!({"iss": idp_issuer, "sub": "7d1f-user", "client_id": "c1",
+                            "token_use": "access", "scope": "pets:read", "iat": now,
+                            "exp": now + 86_400, "jti": "cognito-jti"});
+    let idp_token =
+        jsonwebtoken::encode(&header, &idp_claims, idp_key.encoding_key().unwrap()).unwrap();
+    let foreign = event("rest-token.json", &idp_token);
+
+    let plain = loader(&[]).config();
+    let none = Checks::none();
+    let store = |endpoint: &str, table: &str| {
+        let sdk = runtime.block_on(auth_aws::emulator_sdk_config(endpoint));
+        Store::new(&sdk, table)
+    };
+    // Nothing listens on port 9: a cache miss would fail, so the bench proves it never misses.
+    let cached = Checks {
+        trusted: None,
+        revocation: Some(RevocationCheck::new(
+            store("http://127.0.0.1:9", "users"),
+            Duration::from_secs(3600),
+        )),
+    };
+    if let Some(revocation) = &cached.revocation {
+        revocation.remember(jti, false, Instant::now());
+    }
+    let trusted = Checks {
+        trusted: Some(TrustedIssuers::parse(&trusted_list, "lambda-api", 30).unwrap()),
+        revocation: None,
+    };
+    // The first trusted token fetches the JWKS; every later one uses the keys held.
+    runtime
+        .block_on(authorizer::handle_bytes_with(&plain, &trusted, &foreign))
+        .unwrap();
+
+    let mut group = c.benchmark_group("checks");
+    let cases = [
+        ("rest_token_no_checks", &none, &own),
+        ("rest_token_revocation_cache_hit", &cached, &own),
+        ("rest_token_trusted_issuers_configured", &trusted, &own),
+        ("rest_token_trusted_issuer_rs256", &trusted, &foreign),
+    ];
+    for (name, checks, bytes) in cases {
+        runtime
+            .block_on(authorizer::handle_bytes_with(&plain, checks, bytes))
+            .unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(authorizer::handle_bytes_with(
+                        &plain,
+                        checks,
+                        black_box(bytes),
+                    ))
+                    .unwrap()
+            })
+        });
+    }
+    if let Ok(endpoint) = std::env::var("BENCH_MOTO_ENDPOINT") {
+        let table = format!("bench-users-{}", std::process::id());
+        let store = store(&endpoint, &table);
+        runtime.block_on(store.create_table()).unwrap();
+        let missing = Checks {
+            trusted: None,
+            revocation: Some(RevocationCheck::new(store, Duration::ZERO)),
+        };
+        group.bench_function("rest_token_revocation_cache_miss_moto", |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(authorizer::handle_bytes_with(
+                        &plain,
+                        &missing,
+                        black_box(&own),
+                    ))
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, checks);
 criterion_main!(benches);
