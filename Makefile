@@ -41,7 +41,7 @@ SAM_ENV := PATH="$(abspath $(DEPLOY_VENV))/bin:$(abspath $(VENV))/bin:$$PATH" SA
 VALIDATE_REGION := AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}"
 
 .PHONY: help venv test lint fmt build dev clean-dev bench bench-runtime \
-	deploy-venv lint-infra lambda-build sam-build validate deploy smoke check-env
+	deploy-venv lint-infra lambda-build sam-build validate deploy smoke check-env keys client
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -118,3 +118,26 @@ deploy: check-env sam-build ## sam build + sam deploy --config-env ENV (ENV=dev|
 
 smoke: check-env ## Smoke-test the deployed stack of ENV: JWKS, token, protected route with and without it
 	tools/smoke_test.sh $(ENV)
+
+# ---- Administration (tools/authctl; README, Administration) ----
+
+ALG ?= ES256
+AUTHCTL := cargo run --quiet -p authctl --
+
+keys: ## Print a new signing key set of one active key (ALG=ES256|EdDSA|RS256|HS256)
+	@$(AUTHCTL) keys generate --alg "$(ALG)"
+
+# ID, SCOPES and NAME come from the command line (make exports them to the recipe, so any quote
+# in them stays intact). The table: TABLE, else USERS_TABLE, else make dev's users-dev when
+# AWS_ENDPOINT_URL points the SDK at an emulator, else the UsersTableName output of jwt-auth-ENV.
+client: check-env ## Register an OAuth client, print its secret once (ID=... SCOPES="a b" [NAME=...] [TABLE=...] [ENV=dev])
+	@[[ -n "$${ID:-}" && -n "$${SCOPES:-}" ]] || { echo 'usage: make client ID=<client id> SCOPES="<scope> ..." [NAME=<name>] [TABLE=<table> | ENV=<env>]' >&2; exit 2; }
+	@table="$${TABLE:-$${USERS_TABLE:-}}"; \
+	if [[ -z $$table && -n $${AWS_ENDPOINT_URL:-} ]]; then table=users-dev; fi; \
+	if [[ -z $$table ]]; then \
+		table=$$(aws cloudformation describe-stacks --stack-name "jwt-auth-$(ENV)" --output text \
+			--query "Stacks[0].Outputs[?OutputKey=='UsersTableName'].OutputValue"); \
+		[[ -n $$table && $$table != None ]] || { echo "no UsersTableName output on jwt-auth-$(ENV); set TABLE=<table>" >&2; exit 1; }; \
+	fi; \
+	$(AUTHCTL) client create --table "$$table" --id "$$ID" --scopes "$${SCOPES:-}" \
+		$${NAME:+--name "$$NAME"}
