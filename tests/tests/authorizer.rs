@@ -291,3 +291,62 @@ fn cold_start_with_inline_secret_makes_no_network_call() {
         "the authorizer connected to the AWS endpoint"
     );
 }
+
+/// The EMF lines the function wrote, parsed.
+fn emf_lines(function: &Function, needle: &str) -> Vec<Value> {
+    function
+        .logs_containing(needle)
+        .lines()
+        .filter(|line| line.contains("\"_aws\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_invocation_writes_its_metrics_and_only_error_refusals_are_rolled_up() {
+    let function = authorizer(&[]);
+    let allow = function.invoke(&with_token("authorizer/rest-token.json", &sign(&claims())));
+    assert_allow(&allow.response());
+    assert!(
+        function
+            .invoke(&with_token("authorizer/rest-token.json", "not.a.token"))
+            .is_unauthorized()
+    );
+    let lines = emf_lines(&function, "AuthorizerDeny");
+    let allow = lines
+        .iter()
+        .find(|l| l.get("AuthorizerAllow").is_some())
+        .unwrap();
+    assert_eq!(allow["Service"], "authorizer");
+    assert_eq!(allow["Reason"], "token");
+    assert!(allow["AuthorizerLatency"].as_f64().unwrap() >= 0.0);
+    let deny = lines
+        .iter()
+        .find(|l| l.get("AuthorizerDeny").is_some())
+        .unwrap();
+    assert_eq!(deny["Reason"], "malformed");
+    let directive = &deny["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "JwtAuth");
+    assert_eq!(
+        directive["Dimensions"],
+        json!([["Service", "Reason"], ["Service"]]),
+        "an error answer (401) is rolled up: the errors alarm subtracts it"
+    );
+
+    // HTTP API simple mode refuses with isAuthorized: false, no Lambda error: not rolled up.
+    let simple = authorizer(&[]);
+    let response = simple
+        .invoke(&event("authorizer/http-api-v2-no-header.json"))
+        .response();
+    assert_eq!(response["isAuthorized"], false);
+    let lines = emf_lines(&simple, "AuthorizerDeny");
+    let deny = lines
+        .iter()
+        .find(|l| l.get("AuthorizerDeny").is_some())
+        .unwrap();
+    assert_eq!(deny["Reason"], "missing_token");
+    assert_eq!(
+        deny["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Service", "Reason"]])
+    );
+}

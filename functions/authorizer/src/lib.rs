@@ -14,7 +14,7 @@ pub mod trusted;
 pub use checks::Checks;
 pub use error::{Denied, SetupError};
 pub use event::{AuthorizerEvent, Flavour};
-pub use response::{Answer, authorize, authorize_with};
+pub use response::{Answer, Outcome, authorize, authorize_with, decide_with};
 
 /// From event JSON bytes to response JSON bytes, as the runtime does it (benchmarks, fuzzing).
 /// `Err` is the "Unauthorized" error (or, for bytes that are not JSON, the runtime's own error).

@@ -11,13 +11,14 @@
 //! - lambda_runtime logs every handler error at ERROR; a denial is not an error (we log it once,
 //!   at INFO, with its reason), so that line is filtered out and panics are logged by a hook;
 //! - one EMF line per invocation on stdout (AuthorizerAllow or AuthorizerDeny by reason, and
-//!   AuthorizerLatency), from a `Metrics` kept across invocations: 0.38 µs and a `write`, no
-//!   allocation (the figures in this list without a multiple: `cargo bench -p telemetry`).
+//!   AuthorizerLatency; a simple-mode refusal adds a second, see [`Recorder`]), from `Metrics`
+//!   kept across invocations: 0.38 µs and a `write`, no allocation (the figures in this list
+//!   without a multiple: `cargo bench -p telemetry`).
 
 use std::cell::RefCell;
 
 use auth_aws::ConfigLoader;
-use authorizer::{Answer, AuthorizerEvent, Checks, Denied, authorize_with};
+use authorizer::{Answer, AuthorizerEvent, Checks, Outcome, decide_with};
 use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use serde_json::Value;
 use telemetry::names::{AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_LATENCY, NAMESPACE, REASON};
@@ -48,53 +49,56 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let checks = &checks;
     let loader = &loader;
-    let metrics = RefCell::new(Metrics::new(NAMESPACE, SERVICE));
+    let metrics = RefCell::new(Recorder {
+        main: Metrics::new(NAMESPACE, SERVICE),
+        refusals: Metrics::new(NAMESPACE, SERVICE).with_rollups(&[]),
+    });
     let metrics = &metrics;
     Runtime::new(service_fn(
         move |event: LambdaEvent<AuthorizerEvent>| async move {
             let context = &event.context;
             let invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
-            let result = handle(loader, checks, &event.payload).await;
-            record(metrics, &invocation, &result);
-            result
+            let outcome = handle(loader, checks, &event.payload).await;
+            record(metrics, &invocation, &outcome);
+            outcome.answer
         },
     ))
     .run()
     .await
 }
 
-async fn handle(
-    loader: &ConfigLoader,
-    checks: &Checks,
-    event: &AuthorizerEvent,
-) -> Result<Answer, Denied> {
+async fn handle(loader: &ConfigLoader, checks: &Checks, event: &AuthorizerEvent) -> Outcome {
     let config = loader.current().await;
-    authorize_with(&config, checks, event).await
+    decide_with(&config, checks, event).await
+}
+
+/// The invocation metrics. A refusal answered with an error (REST, WebSocket, HTTP API in IAM
+/// mode: API Gateway's 401) is a Lambda error too, so its AuthorizerDeny is also published with
+/// `Service` alone, the roll-up the errors alarm subtracts from Lambda's Errors; a refusal
+/// answered `isAuthorized: false` is no Lambda error and stays out of that roll-up.
+struct Recorder {
+    main: Metrics,
+    refusals: Metrics,
 }
 
 /// Writes the invocation's EMF line: the decision with its reason, and the handler's latency.
-fn record(
-    metrics: &RefCell<Metrics>,
-    invocation: &Invocation<'_>,
-    result: &Result<Answer, Denied>,
-) {
+fn record(metrics: &RefCell<Recorder>, invocation: &Invocation<'_>, outcome: &Outcome) {
     // Invocations run one at a time and nothing else borrows it: never busy, but if it were,
     // losing a line beats failing the invocation.
-    let Ok(mut metrics) = metrics.try_borrow_mut() else {
+    let Ok(mut recorder) = metrics.try_borrow_mut() else {
         return;
     };
-    match result {
-        Ok(answer) if answer.allows_request() => {
-            metrics.count(AUTHORIZER_ALLOW, &[(REASON, allow_reason(answer))], 1);
-        }
-        // An HTTP API simple response `isAuthorized: false`: the library folds the denial into
-        // the answer and its reason is not visible from here.
-        Ok(_) => metrics.count(AUTHORIZER_DENY, &[(REASON, "unknown")], 1),
-        Err(denied) => metrics.count(AUTHORIZER_DENY, &[(REASON, denied.reason)], 1),
+    let Recorder { main, refusals } = &mut *recorder;
+    match (&outcome.answer, outcome.refused) {
+        (Err(denied), _) => main.count(AUTHORIZER_DENY, &[(REASON, denied.reason)], 1),
+        (Ok(_), Some(reason)) => refusals.count(AUTHORIZER_DENY, &[(REASON, reason)], 1),
+        (Ok(answer), None) => main.count(AUTHORIZER_ALLOW, &[(REASON, allow_reason(answer))], 1),
     }
-    metrics.milliseconds(AUTHORIZER_LATENCY, &[], invocation.elapsed_ms());
-    metrics.flush(&mut std::io::stdout().lock());
+    main.milliseconds(AUTHORIZER_LATENCY, &[], invocation.elapsed_ms());
+    let mut out = std::io::stdout().lock();
+    refusals.flush(&mut out);
+    main.flush(&mut out);
 }
 
 /// `anonymous` for a public route reached without a token (its context is `anonymous: true`

@@ -63,6 +63,20 @@ pub async fn authorize_with(
     checks: &Checks,
     event: &AuthorizerEvent,
 ) -> Result<Answer, Denied> {
+    decide_with(config, checks, event).await.answer
+}
+
+/// An answer, and why the request is refused when it is: also when HTTP API simple mode folds
+/// the refusal into `isAuthorized: false`, which is not an error for Lambda.
+pub struct Outcome {
+    /// What the handler returns.
+    pub answer: Result<Answer, Denied>,
+    /// The refusal's reason code (`expired`, `insufficient_scope`, ...), `None` when allowed.
+    pub refused: Option<&'static str>,
+}
+
+/// [`authorize_with`], keeping the reason of a refusal for metrics.
+pub async fn decide_with(config: &Config, checks: &Checks, event: &AuthorizerEvent) -> Outcome {
     let simple = is_simple(config, event);
     let result = match prepare(config, event, simple) {
         Ok(Prepared::Done(answer)) => Ok(answer),
@@ -72,7 +86,15 @@ pub async fn authorize_with(
         },
         Err(denied) => Err(denied),
     };
-    fold(simple, result)
+    let refused = match &result {
+        Err(denied) => Some(denied.reason),
+        Ok(answer) if !answer.allows_request() => Some("insufficient_scope"),
+        Ok(_) => None,
+    };
+    Outcome {
+        answer: fold(simple, result),
+        refused,
+    }
 }
 
 fn is_simple(config: &Config, event: &AuthorizerEvent) -> bool {
