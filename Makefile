@@ -58,7 +58,9 @@ $(VENV_STAMP): $(REQUIREMENTS)
 	touch $@
 
 test: $(VENV_STAMP) ## Build the binaries, then run every test (unit, moto_server, end to end)
-	cargo build --bins
+	@# --tests puts the dev-dependencies in the same feature resolution as the binaries: built
+	@# alone, the binaries get other features and the whole AWS SDK would be compiled twice.
+	cargo build --workspace --bins --tests
 	cargo test --workspace
 
 lint: ## cargo fmt --check and clippy with warnings as errors
