@@ -102,7 +102,7 @@ export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 
 say "Starting moto_server on $endpoint (log: .dev/moto.log)"
-spawn "$venv/bin/moto_server" -H "$host" -p "$MOTO_PORT" >"$state/moto.log" 2>&1
+spawn "$venv/bin/python" tools/moto_server.py --host "$host" --port "$MOTO_PORT" >"$state/moto.log" 2>&1
 moto_pid=$spawned
 echo "$moto_pid" >"$state/moto.pid"
 

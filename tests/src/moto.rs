@@ -35,7 +35,7 @@ fn python() -> String {
 }
 
 fn start() -> Moto {
-    let script = workspace_root().join("tests/moto_harness.py");
+    let script = workspace_root().join("tools/moto_server.py");
     let mut child = Command::new(python())
         .arg(&script)
         .stdin(Stdio::piped())
