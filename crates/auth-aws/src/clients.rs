@@ -1,15 +1,22 @@
 //! OAuth clients for the client_credentials grant: an argon2id-hashed secret and the scopes the
 //! client may be granted. Item: `pk = CLIENT#<client_id>`, `sk = CLIENT`.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Store, conditional, dynamo, get_n, get_s, n, s};
+use crate::store::{PROFILE_SK, Store, dynamo, get_n, get_s, n, s, user_pk};
 
 const CLIENT_SK: &str = "CLIENT";
 
 fn client_pk(client_id: &str) -> AttributeValue {
     s(format!("CLIENT#{client_id}"))
+}
+
+/// The key of the client `client_id`, for a condition that it does not exist.
+pub(crate) fn client_key(client_id: &str) -> (AttributeValue, &'static str) {
+    (client_pk(client_id), CLIENT_SK)
 }
 
 /// A registered client.
@@ -28,27 +35,21 @@ pub struct ClientRecord {
 }
 
 impl Store {
-    /// Registers a client; [`StoreError::AlreadyExists`] if the id is taken.
+    /// Registers a client; [`StoreError::AlreadyExists`] if the id is taken, by a client or by a
+    /// user name (both are token subjects, RFC 9068 §5), decided by one transaction.
     pub async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError> {
         let scopes = client.scopes.iter().map(s).collect();
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", client_pk(&client.client_id))
-            .item("sk", s(CLIENT_SK))
-            .item("client_id", s(&client.client_id))
-            .item("secret_hash", s(&client.secret_hash))
-            .item("scopes", AttributeValue::L(scopes))
-            .item("name", s(&client.name))
-            .item("created_at", n(client.created_at))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match conditional(result, "PutItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::AlreadyExists),
-        }
+        let item = HashMap::from([
+            ("pk".to_owned(), client_pk(&client.client_id)),
+            ("sk".to_owned(), s(CLIENT_SK)),
+            ("client_id".to_owned(), s(&client.client_id)),
+            ("secret_hash".to_owned(), s(&client.secret_hash)),
+            ("scopes".to_owned(), AttributeValue::L(scopes)),
+            ("name".to_owned(), s(&client.name)),
+            ("created_at".to_owned(), n(client.created_at)),
+        ]);
+        self.put_new_exclusive(item, (user_pk(&client.client_id), PROFILE_SK))
+            .await
     }
 
     /// The client, if registered (strongly consistent read).

@@ -539,7 +539,7 @@ fn parse_lockout(get: &dyn Fn(&str) -> Option<String>) -> Result<LockoutPolicy, 
             "LOCKOUT_WINDOW_SECONDS",
             get("LOCKOUT_WINDOW_SECONDS"),
             defaults.window_secs,
-            1..=86_400,
+            1..=604_800,
         )?,
         response,
     };
@@ -547,6 +547,14 @@ fn parse_lockout(get: &dyn Fn(&str) -> Option<String>) -> Result<LockoutPolicy, 
         return Err(invalid(
             "LOCKOUT_MAX_SECONDS",
             "must be at least LOCKOUT_BASE_SECONDS",
+        ));
+    }
+    // A counter forgotten before its lock ends would start again at one after every lock: the
+    // locks would never grow and each cycle would grant `threshold` fresh guesses.
+    if policy.window_secs < policy.max_secs {
+        return Err(invalid(
+            "LOCKOUT_WINDOW_SECONDS",
+            "must be at least LOCKOUT_MAX_SECONDS",
         ));
     }
     Ok(policy)
@@ -696,6 +704,23 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_lockout_window_shorter_than_the_longest_lock_is_refused() {
+        let err = spec(&[
+            ("JWT_SECRET", SECRET),
+            ("LOCKOUT_MAX_SECONDS", "900"),
+            ("LOCKOUT_WINDOW_SECONDS", "600"),
+        ])
+        .err()
+        .unwrap();
+        assert!(matches!(
+            &err,
+            ConfigError::Invalid { name, .. } if name == "LOCKOUT_WINDOW_SECONDS"
+        ));
+        let spec = spec(&[("JWT_SECRET", SECRET), ("LOCKOUT_MAX_SECONDS", "900")]).unwrap();
+        assert_eq!(spec.lockout.window_secs, 86_400);
     }
 
     #[test]

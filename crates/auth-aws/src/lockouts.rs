@@ -3,7 +3,7 @@
 //! The policy (thresholds, growth, cap) is [`auth_core::LockoutPolicy`].
 
 use auth_core::LockoutPolicy;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::error::StoreError;
 use crate::store::{Store, conditional, dynamo, get_n, n, s};
@@ -49,27 +49,10 @@ impl Store {
         if keys.is_empty() {
             return Ok(None);
         }
-        let mut builder = KeysAndAttributes::builder()
-            .projection_expression("locked_until")
-            .consistent_read(true);
-        for key in keys {
-            builder = builder.keys(std::collections::HashMap::from([
-                ("pk".to_owned(), key.pk()),
-                ("sk".to_owned(), s(LOCK_SK)),
-            ]));
-        }
-        let request = builder.build().map_err(|err| dynamo("BatchGetItem", err))?;
-        let output = self
-            .client
-            .batch_get_item()
-            .request_items(&self.table, request)
-            .send()
-            .await
-            .map_err(|err| dynamo("BatchGetItem", err))?;
-        let until = output
-            .responses
-            .and_then(|mut r| r.remove(&self.table))
-            .unwrap_or_default()
+        let keys = keys.iter().map(|key| (key.pk(), LOCK_SK)).collect();
+        let until = self
+            .batch_get(keys, "locked_until", true)
+            .await?
             .iter()
             .filter_map(|item| get_n(item, "locked_until").ok())
             .filter(|until| *until > now)
@@ -89,44 +72,59 @@ impl Store {
             .saturating_add(policy.window_secs)
             .saturating_add(policy.max_secs);
         let cutoff = now.saturating_sub(policy.window_secs);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", key.pk())
-            .key("sk", s(LOCK_SK))
-            .update_expression("ADD failures :one SET last_failure = :now, #ttl = :ttl")
-            .condition_expression("attribute_not_exists(pk) OR last_failure > :cutoff")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ttl", n(ttl))
-            .expression_attribute_values(":cutoff", n(cutoff))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        let failures = match conditional(result, "UpdateItem")? {
-            Some(output) => output
-                .attributes
-                .as_ref()
-                .and_then(|item| get_n(item, "failures").ok())
-                .unwrap_or(1),
-            None => {
-                // The window has passed since the last failure: start again.
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .item("pk", key.pk())
-                    .item("sk", s(LOCK_SK))
-                    .item("failures", n(1))
-                    .item("last_failure", n(now))
-                    .item("ttl", n(ttl))
-                    .send()
-                    .await
-                    .map_err(|err| dynamo("PutItem", err))?;
-                1
+        // Two conditional writes: add to a live counter, or start a forgotten (or missing) one at
+        // one. Each decides atomically, so concurrent failures are never lost; a race between
+        // the two (another request restarted the counter meanwhile) is asked again.
+        let mut failures = None;
+        for _ in 0..3 {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", key.pk())
+                .key("sk", s(LOCK_SK))
+                .update_expression("ADD failures :one SET last_failure = :now, #ttl = :ttl")
+                .condition_expression("attribute_exists(pk) AND last_failure > :cutoff")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":ttl", n(ttl))
+                .expression_attribute_values(":cutoff", n(cutoff))
+                .return_values(ReturnValue::UpdatedNew)
+                .send()
+                .await;
+            if let Some(output) = conditional(result, "UpdateItem")? {
+                failures = Some(
+                    output
+                        .attributes
+                        .as_ref()
+                        .and_then(|item| get_n(item, "failures").ok())
+                        .unwrap_or(1),
+                );
+                break;
             }
-        };
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", key.pk())
+                .item("sk", s(LOCK_SK))
+                .item("failures", n(1))
+                .item("last_failure", n(now))
+                .item("ttl", n(ttl))
+                .condition_expression("attribute_not_exists(pk) OR last_failure <= :cutoff")
+                .expression_attribute_values(":cutoff", n(cutoff))
+                .send()
+                .await;
+            if conditional(result, "PutItem")?.is_some() {
+                failures = Some(1);
+                break;
+            }
+        }
+        let failures = failures.ok_or_else(|| StoreError::Dynamo {
+            operation: "UpdateItem",
+            message: "the failure counter kept changing".to_owned(),
+        })?;
         let lock = policy.lock_secs(failures, key.threshold(policy));
         if lock > 0 {
             self.client

@@ -1,11 +1,10 @@
 //! Access-token revocation: a list of revoked `jti`s (each kept until the token would have
 //! expired anyway) and the time of each user's last logout.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
+use crate::families::FAMILY_PREFIX;
 use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, n, s, user_pk};
 
 const REVOKED_SK: &str = "REVOKED";
@@ -21,12 +20,15 @@ pub struct RevocationState {
     pub revoked: bool,
     /// The subject's last logout, epoch seconds: tokens issued at or before it are dead.
     pub logout_at: Option<u64>,
+    /// The token's refresh-token family (claim `fam`) was revoked: by `/revoke`, by reuse
+    /// detection or by logout.
+    pub family_revoked: bool,
 }
 
 impl RevocationState {
     /// Whether a token issued at `iat` is dead.
     pub fn rejects(&self, iat: u64) -> bool {
-        self.revoked || self.logout_at.is_some_and(|at| iat <= at)
+        self.revoked || self.family_revoked || self.logout_at.is_some_and(|at| iat <= at)
     }
 }
 
@@ -65,60 +67,38 @@ impl Store {
         Ok(())
     }
 
-    /// Whether `jti` is revoked and when `sub` last logged out: one BatchGetItem.
+    /// Whether `jti` is revoked, when `sub` last logged out and, for a token of a refresh-token
+    /// `family`, whether that family was revoked: one BatchGetItem.
     pub async fn revocation_state(
         &self,
         sub: &str,
         jti: &str,
+        family: Option<&str>,
         consistent: bool,
     ) -> Result<RevocationState, StoreError> {
-        let key = |pk: AttributeValue, sk: &str| {
-            HashMap::from([("pk".to_owned(), pk), ("sk".to_owned(), s(sk))])
-        };
-        let keys = KeysAndAttributes::builder()
-            .keys(key(revoked_pk(jti), REVOKED_SK))
-            .keys(key(user_pk(sub), PROFILE_SK))
-            .projection_expression("pk, sk, logout_at")
-            .consistent_read(consistent)
-            .build()
-            .map_err(|err| dynamo("BatchGetItem", err))?;
-        let mut request = Some(HashMap::from([(self.table.clone(), keys)]));
+        let mut keys = vec![(revoked_pk(jti), REVOKED_SK), (user_pk(sub), PROFILE_SK)];
+        let family_sk = family.map(|id| format!("{FAMILY_PREFIX}{id}"));
+        if let Some(sk) = &family_sk {
+            keys.push((user_pk(sub), sk.as_str()));
+        }
+        let items = self
+            .batch_get(keys, "pk, sk, logout_at, revoked", consistent)
+            .await?;
         let mut state = RevocationState::default();
-        // Unprocessed keys (throttling) are asked again a few times; then the check fails.
-        for _ in 0..3 {
-            let Some(items) = request.take().filter(|r| !r.is_empty()) else {
-                return Ok(state);
-            };
-            let output = self
-                .client
-                .batch_get_item()
-                .set_request_items(Some(items))
-                .send()
-                .await
-                .map_err(|err| dynamo("BatchGetItem", err))?;
-            let found = output
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default();
-            for item in found {
-                match item
-                    .get("sk")
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                {
-                    Some(REVOKED_SK) => state.revoked = true,
-                    Some(PROFILE_SK) => state.logout_at = get_n(&item, "logout_at").ok(),
-                    _ => {}
+        for item in items {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some(REVOKED_SK) => state.revoked = true,
+                Some(PROFILE_SK) => state.logout_at = get_n(&item, "logout_at").ok(),
+                Some(sk) if Some(sk) == family_sk.as_deref() => {
+                    state.family_revoked = item.contains_key("revoked");
                 }
+                _ => {}
             }
-            request = output.unprocessed_keys;
         }
-        match request {
-            Some(r) if !r.is_empty() => Err(StoreError::Dynamo {
-                operation: "BatchGetItem",
-                message: "keys left unprocessed".to_owned(),
-            }),
-            _ => Ok(state),
-        }
+        Ok(state)
     }
 }

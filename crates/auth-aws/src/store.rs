@@ -13,9 +13,10 @@
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, KeySchemaElement, KeyType,
+    KeysAndAttributes, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 
 use crate::error::StoreError;
@@ -79,6 +80,126 @@ impl Store {
             .await
             .map_err(|err| dynamo("UpdateTimeToLive", err))?;
         Ok(())
+    }
+}
+
+/// An item as the SDK returns it.
+pub(crate) type Item = std::collections::HashMap<String, AttributeValue>;
+
+impl Store {
+    /// The items found for `keys` (pairs of `pk` and `sk`), by BatchGetItem. Keys DynamoDB leaves
+    /// unprocessed (throttling) are asked again twice; any still left make it an error, so a
+    /// check built on this fails closed rather than passing on missing data.
+    pub(crate) async fn batch_get(
+        &self,
+        keys: Vec<(AttributeValue, &str)>,
+        projection: &str,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let operation = "BatchGetItem";
+        let mut builder = KeysAndAttributes::builder()
+            .projection_expression(projection)
+            .consistent_read(consistent);
+        for (pk, sk) in keys {
+            builder = builder.keys(Item::from([
+                ("pk".to_owned(), pk),
+                ("sk".to_owned(), s(sk)),
+            ]));
+        }
+        let request = builder.build().map_err(|err| dynamo(operation, err))?;
+        let mut pending = Some(std::collections::HashMap::from([(
+            self.table.clone(),
+            request,
+        )]));
+        let mut found = Vec::new();
+        for _ in 0..3 {
+            let Some(items) = pending.take().filter(|r| !r.is_empty()) else {
+                return Ok(found);
+            };
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(items))
+                .send()
+                .await
+                .map_err(|err| dynamo(operation, err))?;
+            found.extend(
+                output
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            pending = output.unprocessed_keys;
+        }
+        match pending {
+            Some(r) if !r.is_empty() => Err(StoreError::Dynamo {
+                operation,
+                message: "keys left unprocessed".to_owned(),
+            }),
+            _ => Ok(found),
+        }
+    }
+
+    /// Puts `item` if no item has its key and none has the key `(pk, sk)` of `exclusive`: one
+    /// TransactWriteItems (a Put and a ConditionCheck), so names in two namespaces that must not
+    /// meet (user names and client ids, both token subjects) stay apart under concurrency.
+    /// [`StoreError::AlreadyExists`] when either exists.
+    pub(crate) async fn put_new_exclusive(
+        &self,
+        item: std::collections::HashMap<String, AttributeValue>,
+        exclusive: (AttributeValue, &str),
+    ) -> Result<(), StoreError> {
+        let operation = "TransactWriteItems";
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|err| dynamo(operation, err))?;
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", exclusive.0)
+            .key("sk", s(exclusive.1))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|err| dynamo(operation, err))?;
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().condition_check(check).build(),
+        ];
+        // A transaction that collides with another one in flight on the same items is
+        // cancelled with TransactionConflict: asked again, it sees that one's outcome.
+        for attempt in 0..3u64 {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let codes: Vec<String> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .filter_map(|r| r.code().map(str::to_owned))
+                    .collect(),
+                _ => return Err(dynamo(operation, err)),
+            };
+            if codes.iter().any(|c| c == "ConditionalCheckFailed") {
+                return Err(StoreError::AlreadyExists);
+            }
+            if !codes.iter().any(|c| c == "TransactionConflict") || attempt == 2 {
+                return Err(dynamo(operation, err));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt + 1))).await;
+        }
+        Err(StoreError::Dynamo {
+            operation,
+            message: "transaction conflicts persisted".to_owned(),
+        })
     }
 }
 

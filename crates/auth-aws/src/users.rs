@@ -1,11 +1,13 @@
 //! User profiles: registration, lookup and ending every session (logout).
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::clients::string_list;
+use crate::clients::{client_key, string_list};
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_s, n, s, user_pk};
+use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
 
 /// A user to register.
 #[derive(Debug, Clone, Copy)]
@@ -29,29 +31,25 @@ pub struct UserRecord {
     pub password_hash: String,
     /// Roles; `ROLE_SCOPES` maps them to scopes.
     pub roles: Vec<String>,
+    /// The last logout, epoch seconds: tokens issued at or before it are dead.
+    pub logout_at: Option<u64>,
 }
 
 impl Store {
-    /// Creates the user; [`StoreError::AlreadyExists`] if the name is taken (decided by a
-    /// conditional write, so of two concurrent registrations exactly one wins).
+    /// Creates the user; [`StoreError::AlreadyExists`] if the name is taken, by a user or by a
+    /// client (both are token subjects, RFC 9068 §5). Decided by one transaction, so of two
+    /// concurrent registrations exactly one wins.
     pub async fn create_user(&self, user: &NewUser<'_>) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", user_pk(user.username))
-            .item("sk", s(PROFILE_SK))
-            .item("username", s(user.username))
-            .item("password_hash", s(user.password_hash))
-            .item("created_at", n(user.created_at))
-            .item("roles", roles_value(user.roles))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match conditional(result, "PutItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::AlreadyExists),
-        }
+        let item = HashMap::from([
+            ("pk".to_owned(), user_pk(user.username)),
+            ("sk".to_owned(), s(PROFILE_SK)),
+            ("username".to_owned(), s(user.username)),
+            ("password_hash".to_owned(), s(user.password_hash)),
+            ("created_at".to_owned(), n(user.created_at)),
+            ("roles".to_owned(), roles_value(user.roles)),
+        ]);
+        self.put_new_exclusive(item, client_key(user.username))
+            .await
     }
 
     /// The user, if registered (strongly consistent read).
@@ -73,6 +71,7 @@ impl Store {
             username: get_s(&item, "username")?.to_owned(),
             password_hash: get_s(&item, "password_hash")?.to_owned(),
             roles: string_list(item.get("roles")),
+            logout_at: get_n(&item, "logout_at").ok(),
         }))
     }
 

@@ -189,7 +189,10 @@ async fn logout_revokes_every_family_and_records_the_time() {
             Err(RotateError::Revoked)
         ));
     }
-    let state = store.revocation_state("alice", "any", true).await.unwrap();
+    let state = store
+        .revocation_state("alice", "any", None, true)
+        .await
+        .unwrap();
     assert_eq!(state.logout_at, Some(1_000));
     assert!(state.rejects(1_000), "issued in the logout's second");
     assert!(!state.rejects(1_001));
@@ -199,19 +202,22 @@ async fn logout_revokes_every_family_and_records_the_time() {
 async fn revoked_access_tokens_are_listed() {
     let store = store().await;
     store.create_user(&alice()).await.unwrap();
-    let state = store.revocation_state("alice", "j1", false).await.unwrap();
+    let state = store
+        .revocation_state("alice", "j1", None, false)
+        .await
+        .unwrap();
     assert!(!state.revoked && state.logout_at.is_none());
     store.revoke_access("j1", "alice", FAR).await.unwrap();
     assert!(
         store
-            .revocation_state("alice", "j1", true)
+            .revocation_state("alice", "j1", None, true)
             .await
             .unwrap()
             .revoked
     );
     assert!(
         !store
-            .revocation_state("alice", "j2", true)
+            .revocation_state("alice", "j2", None, true)
             .await
             .unwrap()
             .revoked
@@ -266,4 +272,118 @@ async fn failures_lock_with_growing_bounded_durations() {
     assert_eq!(store.record_failure(key, &policy, 1_200).await.unwrap(), 0);
     store.clear_failures(key).await.unwrap();
     assert_eq!(store.locked_until(&[key], 1_000).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_counter_outlives_its_lock_so_the_next_failure_locks_longer() {
+    let store = store().await;
+    let policy = LockoutPolicy {
+        account_threshold: 2,
+        base_secs: 10,
+        max_secs: 40,
+        window_secs: 100,
+        ..LockoutPolicy::default()
+    };
+    let key = LockKey::Account("bob");
+    assert_eq!(store.record_failure(key, &policy, 1_000).await.unwrap(), 0);
+    assert_eq!(store.record_failure(key, &policy, 1_000).await.unwrap(), 10);
+    // The lock has ended (1_010) but the counter is remembered: one more failure locks for
+    // twice as long, not after `threshold` fresh guesses.
+    assert_eq!(store.locked_until(&[key], 1_011).await.unwrap(), None);
+    assert_eq!(store.record_failure(key, &policy, 1_011).await.unwrap(), 20);
+    assert_eq!(
+        store.locked_until(&[key], 1_011).await.unwrap(),
+        Some(1_031)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_failures_are_all_counted() {
+    let store = store().await;
+    let policy = LockoutPolicy {
+        account_threshold: 100,
+        ..LockoutPolicy::default()
+    };
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_failure(LockKey::Ip("10.0.0.1"), &policy, 5_000)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Failure 11 of a threshold of 10 locks for base * 2.
+    let strict = LockoutPolicy {
+        account_threshold: 10,
+        ip_threshold: 10,
+        ..policy
+    };
+    assert_eq!(
+        store
+            .record_failure(LockKey::Ip("10.0.0.1"), &strict, 5_000)
+            .await
+            .unwrap(),
+        strict.lock_secs(11, 10)
+    );
+}
+
+#[tokio::test]
+async fn user_names_and_client_ids_never_coincide() {
+    let store = store().await;
+    store.create_user(&alice()).await.unwrap();
+    let client = |id: &str| ClientRecord {
+        client_id: id.into(),
+        secret_hash: "$argon2id$fake".into(),
+        scopes: vec![],
+        name: id.into(),
+        created_at: 5,
+    };
+    // A client may not take a user's name, nor a user a client's id: both are token subjects.
+    assert!(matches!(
+        store.create_client(&client("alice")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    store.create_client(&client("billing")).await.unwrap();
+    let billing = NewUser {
+        username: "billing",
+        ..alice()
+    };
+    assert!(matches!(
+        store.create_user(&billing).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert!(store.find_user("billing").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_revoked_family_revokes_its_access_tokens() {
+    let store = store().await;
+    store.create_user(&alice()).await.unwrap();
+    store.create_family(&family("f1", "a", FAR)).await.unwrap();
+    let live = store
+        .revocation_state("alice", "j1", Some("f1"), true)
+        .await
+        .unwrap();
+    assert!(!live.rejects(10));
+    store.revoke_family("alice", "f1", "revoked").await.unwrap();
+    let state = store
+        .revocation_state("alice", "j1", Some("f1"), true)
+        .await
+        .unwrap();
+    assert!(state.family_revoked && state.rejects(10));
+    // Another family, or none, is not affected.
+    store.create_family(&family("f2", "b", FAR)).await.unwrap();
+    for fam in [Some("f2"), None] {
+        let state = store
+            .revocation_state("alice", "j2", fam, true)
+            .await
+            .unwrap();
+        assert!(!state.rejects(10), "{fam:?}");
+    }
 }

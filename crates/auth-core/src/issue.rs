@@ -90,6 +90,26 @@ impl TokenIssuer {
 
     /// Issues an access token at time `now` (epoch seconds) with a fresh random `jti`.
     pub fn issue_access(&self, grant: &Grant<'_>, now: u64) -> Result<IssuedToken, IssueError> {
+        self.access(grant, None, now)
+    }
+
+    /// Issues an access token of the refresh-token family `family` (claim `fam`): revoking the
+    /// family (RFC 7009 §2.1, or reuse detection) also revokes it where revocations are checked.
+    pub fn issue_family_access(
+        &self,
+        grant: &Grant<'_>,
+        family: &str,
+        now: u64,
+    ) -> Result<IssuedToken, IssueError> {
+        self.access(grant, Some(family), now)
+    }
+
+    fn access(
+        &self,
+        grant: &Grant<'_>,
+        family: Option<&str>,
+        now: u64,
+    ) -> Result<IssuedToken, IssueError> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
             sub: grant.sub.to_owned(),
@@ -101,7 +121,7 @@ impl TokenIssuer {
             token_type: TokenType::Access,
             scope: grant.scope.map(str::to_owned),
             client_id: Some(grant.client_id.to_owned()),
-            fam: None,
+            fam: family.map(str::to_owned),
         };
         self.sign(&self.access_header, claims)
     }

@@ -5,8 +5,10 @@
 //! each further failure locks for `base * 2^(failures - threshold)` seconds, capped at `max`.
 //! While locked, attempts are refused without checking the password, so they neither cost an
 //! argon2 verification nor extend the count. A counter is forgotten `window` seconds after its
-//! last failure, and a successful sign-in clears the account's counter, so no lock outlasts
-//! `max` and nobody can be locked out for good.
+//! last failure (`window` is at least `max`, so a counter outlives the lock it caused and the
+//! next failure locks for longer), and a successful sign-in clears the account's counter. No lock
+//! outlasts `max` after the failure that caused it: a victim is locked out only for as long as
+//! an attacker keeps failing, and at most `max` past the last failure.
 
 /// How a refused (locked) attempt is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +30,8 @@ pub struct LockoutPolicy {
     pub base_secs: u64,
     /// Longest lock, seconds. Default 900 (15 minutes).
     pub max_secs: u64,
-    /// A counter is forgotten this long after its last failure, seconds. Default 900.
+    /// A counter is forgotten this long after its last failure, seconds; at least `max_secs`.
+    /// Default 86400 (a day).
     pub window_secs: u64,
     /// How a locked attempt is answered.
     pub response: LockoutResponse,
@@ -41,7 +44,7 @@ impl Default for LockoutPolicy {
             ip_threshold: 20,
             base_secs: 30,
             max_secs: 900,
-            window_secs: 900,
+            window_secs: 86_400,
             response: LockoutResponse::TooManyRequests,
         }
     }

@@ -49,7 +49,9 @@ impl RevocationCheck {
         if let Some(rejected) = self.cached(&claims.jti, now) {
             return verdict(rejected);
         }
-        let lookup = self.store.revocation_state(&claims.sub, &claims.jti, false);
+        let lookup =
+            self.store
+                .revocation_state(&claims.sub, &claims.jti, claims.fam.as_deref(), false);
         let state = match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
             Ok(Ok(state)) => state,
             Ok(Err(err)) => {

@@ -63,7 +63,7 @@ pub async fn check_lock(
             retry_after: until.saturating_sub(now).max(1),
         },
         LockoutResponse::InvalidGrant => match refused {
-            ApiError::InvalidClient { basic } => ApiError::InvalidClient { basic: *basic },
+            ApiError::InvalidClient => ApiError::InvalidClient,
             _ => ApiError::BadCredentials,
         },
     })

@@ -1,8 +1,10 @@
 //! Request parameters from a JSON or `application/x-www-form-urlencoded` body (RFC 6749 §4.3.2).
 
 use std::collections::HashMap;
+use std::fmt;
 
 use lambda_http::Request;
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -37,7 +39,7 @@ impl Params {
             return Ok(Self::default());
         }
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(ApiError::Malformed("the request body is too large"));
+            return Err(ApiError::TooLarge);
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| ApiError::Malformed("the request body is not UTF-8"))?;
@@ -68,26 +70,15 @@ impl Params {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        let value: Value = serde_json::from_str(text)
-            .map_err(|_| ApiError::Malformed("the request body is not valid JSON"))?;
-        let Value::Object(object) = value else {
-            return Err(ApiError::Malformed(
-                "the request body must be a JSON object",
-            ));
-        };
-        let mut params = HashMap::new();
-        for (name, value) in object {
-            match value {
-                Value::String(s) => {
-                    params.insert(name, s);
-                }
-                Value::Null => {}
-                _ if KNOWN.contains(&name.as_str()) => {
-                    return Err(ApiError::Malformed("request parameters must be strings"));
-                }
-                _ => {}
+        let JsonParams(params) = serde_json::from_str(text).map_err(|err| {
+            if err.is_data() {
+                ApiError::Malformed(
+                    "the request body must be a JSON object of string parameters, each once",
+                )
+            } else {
+                ApiError::Malformed("the request body is not valid JSON")
             }
-        }
+        })?;
         Ok(Self(params))
     }
 
@@ -131,6 +122,48 @@ impl Params {
             }
         }
         found.ok_or(ApiError::MissingField("username"))
+    }
+}
+
+/// A JSON object read as parameters: string values kept, `null` ignored, other values refused for
+/// the parameters this service reads, and a name given twice refused (as in a form body, RFC 6749
+/// §3.2; a JSON parser would silently keep the last one).
+struct JsonParams(HashMap<String, String>);
+
+impl<'de> Deserialize<'de> for JsonParams {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParamsVisitor;
+
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = JsonParams;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonParams, A::Error> {
+                let mut params = HashMap::new();
+                let mut seen = std::collections::HashSet::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if !seen.insert(name.clone()) {
+                        return Err(A::Error::custom("a request parameter is repeated"));
+                    }
+                    match map.next_value::<Value>()? {
+                        Value::String(value) => {
+                            params.insert(name, value);
+                        }
+                        Value::Null => {}
+                        _ if KNOWN.contains(&name.as_str()) => {
+                            return Err(A::Error::custom("request parameters must be strings"));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(JsonParams(params))
+            }
+        }
+
+        deserializer.deserialize_map(ParamsVisitor)
     }
 }
 
@@ -208,6 +241,24 @@ mod tests {
             p.username(),
             Err(ApiError::MissingField("username"))
         ));
+    }
+
+    #[test]
+    fn repeated_json_parameter_is_malformed() {
+        let err = Params::parse(&request(
+            Some("application/json"),
+            r#"{"username":"alice","username":"mallory"}"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ApiError::Malformed(_)));
+    }
+
+    #[test]
+    fn oversized_body_is_too_large() {
+        let body = format!("password={}", "x".repeat(MAX_BODY_BYTES));
+        let err =
+            Params::parse(&request(Some("application/x-www-form-urlencoded"), &body)).unwrap_err();
+        assert!(matches!(err, ApiError::TooLarge));
     }
 
     #[test]

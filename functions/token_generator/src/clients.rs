@@ -18,8 +18,6 @@ const MAX_CLIENT_ID_CHARS: usize = 128;
 pub struct Credentials {
     pub id: String,
     pub secret: String,
-    /// Sent with HTTP Basic.
-    pub basic: bool,
 }
 
 /// The client credentials of the request, if any. Two methods at once is `invalid_request`
@@ -27,9 +25,7 @@ pub struct Credentials {
 pub fn presented(request: &Request, params: &Params) -> Result<Option<Credentials>, ApiError> {
     let basic = match request.headers().get("authorization") {
         Some(value) => {
-            let value = value
-                .to_str()
-                .map_err(|_| ApiError::InvalidClient { basic: true })?;
+            let value = value.to_str().map_err(|_| ApiError::InvalidClient)?;
             match value.split_once(' ') {
                 Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
                     Some(parse_basic(rest.trim())?)
@@ -44,7 +40,6 @@ pub fn presented(request: &Request, params: &Params) -> Result<Option<Credential
         (Some(id), Some(secret)) => Some(Credentials {
             id: id.to_owned(),
             secret: secret.to_owned(),
-            basic: false,
         }),
         (None, Some(_)) => return Err(ApiError::MissingField("client_id")),
         // A client_id alone identifies a public client; it authenticates nothing.
@@ -60,7 +55,7 @@ pub fn presented(request: &Request, params: &Params) -> Result<Option<Credential
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`.
 fn parse_basic(encoded: &str) -> Result<Credentials, ApiError> {
-    let bad = || ApiError::InvalidClient { basic: true };
+    let bad = || ApiError::InvalidClient;
     let decoded = STANDARD.decode(encoded).map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
@@ -73,7 +68,6 @@ fn parse_basic(encoded: &str) -> Result<Credentials, ApiError> {
     Ok(Credentials {
         id: decode(id)?,
         secret: decode(secret)?,
-        basic: true,
     })
 }
 
@@ -85,9 +79,7 @@ pub async fn authenticate(
     credentials: &Credentials,
     attempt: &Attempt,
 ) -> Result<ClientRecord, ApiError> {
-    let refused = ApiError::InvalidClient {
-        basic: credentials.basic,
-    };
+    let refused = ApiError::InvalidClient;
     let id = credentials.id.as_str();
     let id_ok = (1..=MAX_CLIENT_ID_CHARS).contains(&id.chars().count())
         && id.bytes().all(|b| b.is_ascii_graphic());
@@ -112,6 +104,7 @@ pub async fn authenticate(
                 reason = "bad_client_credentials",
                 "client authentication refused"
             );
+            app.metrics.login_failure();
             accounts::count_failure(app, config, &keys, attempt.now).await;
             Err(refused)
         }
@@ -144,7 +137,7 @@ pub async fn required(
 ) -> Result<ClientRecord, ApiError> {
     optional(app, config, request, params, attempt)
         .await?
-        .ok_or(ApiError::InvalidClient { basic: true })
+        .ok_or(ApiError::InvalidClient)
 }
 
 #[cfg(test)]
@@ -174,14 +167,13 @@ mod tests {
         let creds = presented(&req, &params).unwrap().unwrap();
         assert_eq!(creds.id, "my client");
         assert_eq!(creds.secret, "s3cr%t");
-        assert!(creds.basic);
     }
 
     #[test]
     fn body_credentials_are_accepted() {
         let (req, params) = request(None, "client_id=svc&client_secret=x");
         let creds = presented(&req, &params).unwrap().unwrap();
-        assert_eq!((creds.id.as_str(), creds.basic), ("svc", false));
+        assert_eq!((creds.id.as_str(), creds.secret.as_str()), ("svc", "x"));
     }
 
     #[test]
@@ -195,7 +187,7 @@ mod tests {
         let (req, params) = request(Some("Basic !!!"), "");
         assert!(matches!(
             presented(&req, &params),
-            Err(ApiError::InvalidClient { basic: true })
+            Err(ApiError::InvalidClient)
         ));
         let (req, params) = request(Some(&format!("Basic {}", STANDARD.encode("nocolon"))), "");
         assert!(presented(&req, &params).is_err());

@@ -7,6 +7,8 @@ use thiserror::Error;
 pub enum ApiError {
     #[error("{0}")]
     Malformed(&'static str),
+    #[error("the request body is larger than 16 KiB")]
+    TooLarge,
     #[error("the {0} parameter is missing")]
     MissingField(&'static str),
     #[error("the grant type is not supported")]
@@ -16,10 +18,10 @@ pub enum ApiError {
     /// The reason is logged; the client only learns that the refresh token is no good.
     #[error("the refresh token is invalid, expired or revoked")]
     RefreshRejected(&'static str),
-    /// Client authentication failed; `basic` says whether the client tried HTTP Basic (then the
-    /// answer carries a Basic challenge, RFC 6749 §5.2).
+    /// Client authentication failed or was required and missing: 401 with a Basic challenge
+    /// (RFC 6749 §5.2; RFC 9110 §15.5.2 wants the challenge on every 401).
     #[error("client authentication failed")]
-    InvalidClient { basic: bool },
+    InvalidClient,
     #[error("{0}")]
     UnauthorizedClient(&'static str),
     #[error("the requested scope is invalid or not granted to this client or user")]
@@ -48,11 +50,12 @@ impl ApiError {
             Self::Malformed(_) | Self::MissingField(_) | Self::WeakPassword(_) => {
                 (400, OAuthError::InvalidRequest.code())
             }
+            Self::TooLarge => (413, OAuthError::InvalidRequest.code()),
             Self::UnsupportedGrant => (400, OAuthError::UnsupportedGrantType.code()),
             Self::BadCredentials | Self::RefreshRejected(_) => {
                 (400, OAuthError::InvalidGrant.code())
             }
-            Self::InvalidClient { .. } => (401, OAuthError::InvalidClient.code()),
+            Self::InvalidClient => (401, OAuthError::InvalidClient.code()),
             Self::UnauthorizedClient(_) => (400, OAuthError::UnauthorizedClient.code()),
             Self::InvalidScope => (400, OAuthError::InvalidScope.code()),
             Self::Locked { .. } => (429, "too_many_attempts"),

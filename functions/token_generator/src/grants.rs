@@ -69,10 +69,17 @@ pub async fn password(
         client_id,
         scope: scope.as_deref(),
     };
-    let now = attempt.now;
+    // Logout revokes tokens issued at or before its second (`iat <= logout_at`): a sign-in in
+    // that same second is dated one second later (within the verifiers' leeway), so it lives.
+    let now = match user.logout_at {
+        Some(logout_at) if logout_at >= attempt.now => logout_at.saturating_add(1),
+        _ => attempt.now,
+    };
     let family_id = random_id().map_err(internal)?;
     let family_exp = now.saturating_add(config.tokens.refresh_family_ttl_secs);
-    let access = issuer.issue_access(&grant, now).map_err(internal)?;
+    let access = issuer
+        .issue_family_access(&grant, &family_id, now)
+        .map_err(internal)?;
     let refresh = issuer
         .issue_refresh(
             &grant,
@@ -132,10 +139,18 @@ async fn refresh(
             return Err(ApiError::RefreshRejected("other_client"));
         }
         None if issued_to != config.public_client_id => {
-            return Err(ApiError::InvalidClient { basic: true });
+            return Err(ApiError::InvalidClient);
         }
         _ => {}
     }
+    // RFC 6749 §6: the scope is checked against the grant before the token is spent, so a
+    // request the server refuses leaves the client's refresh token usable.
+    let granted: Vec<String> = claims
+        .scope
+        .as_deref()
+        .map(|s| s.split(' ').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let access_scope = scope::within(params.get("scope"), &granted)?;
     let new_jti = random_id().map_err(internal)?;
     let family = app
         .store
@@ -157,21 +172,15 @@ async fn refresh(
             }
             RotateError::Store(err) => err.into(),
         })?;
-    let allowed: Vec<String> = family
-        .scope
-        .as_deref()
-        .map(|s| s.split(' ').map(str::to_owned).collect())
-        .unwrap_or_default();
-    // The access token may be narrowed; the family keeps the scope granted at sign-in.
-    let access_scope = scope::narrow(params.get("scope"), &allowed)?;
     let now = attempt.now;
     let access = issuer
-        .issue_access(
+        .issue_family_access(
             &Grant {
                 sub: &claims.sub,
                 client_id: &family.client_id,
                 scope: access_scope.as_deref(),
             },
+            family_id,
             now,
         )
         .map_err(internal)?;

@@ -65,10 +65,13 @@ pub async fn revoke(
     let claims = match &kind {
         Token::Access(c) | Token::Refresh(c) => c,
     };
+    // RFC 7009 §2.1: a confidential client's token is revoked by that client, authenticated
+    // (401 invalid_client when it did not authenticate, RFC 6749 §5.2); another client may not.
     if !owned_by(config, claims, client.as_ref()) {
-        return Err(ApiError::UnauthorizedClient(
-            "the token was issued to another client",
-        ));
+        return Err(match client {
+            None => ApiError::InvalidClient,
+            Some(_) => ApiError::UnauthorizedClient("the token was issued to another client"),
+        });
     }
     match &kind {
         Token::Refresh(claims) => {
@@ -105,11 +108,18 @@ pub async fn introspect(
     let Some(kind) = classify(config, token, params.get("token_type_hint")) else {
         return Ok(inactive);
     };
+    // RFC 7662 §2.2: an expired token is inactive, whatever leeway verifiers allow for clock skew.
+    let claims = match &kind {
+        Token::Access(c) | Token::Refresh(c) => c,
+    };
+    if claims.exp <= attempt.now {
+        return Ok(inactive);
+    }
     let active = match &kind {
         Token::Access(claims) => {
             let state = app
                 .store
-                .revocation_state(&claims.sub, &claims.jti, true)
+                .revocation_state(&claims.sub, &claims.jti, claims.fam.as_deref(), true)
                 .await?;
             !state.rejects(claims.iat)
         }
@@ -135,14 +145,17 @@ pub async fn introspect(
         "active": true,
         "token_type": token_type,
         "sub": claims.sub,
-        "username": claims.sub,
         "iss": claims.iss,
         "iat": claims.iat,
         "exp": claims.exp,
         "jti": claims.jti,
         "type": claims.token_type,
     });
+    // A client's own token (client_credentials: `sub` is its client id) has no user; user names
+    // and client ids never coincide (registration refuses either when the other exists).
+    let user_token = claims.client_id.as_deref() != Some(claims.sub.as_str());
     let fields = [
+        ("username", user_token.then(|| json!(claims.sub))),
         ("scope", claims.scope.as_ref().map(|s| json!(s))),
         ("client_id", claims.client_id.as_ref().map(|c| json!(c))),
         ("aud", claims.aud.as_ref().map(|a| json!(a))),

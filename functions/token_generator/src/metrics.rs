@@ -25,7 +25,8 @@ impl RequestMetrics {
         self.with(|m| m.count(names::TOKENS_ISSUED, &[(names::GRANT, grant)], 1));
     }
 
-    /// A sign-in failed: unknown user or wrong password.
+    /// A sign-in or client authentication failed: unknown user or client, wrong password or
+    /// secret.
     pub fn login_failure(&self) {
         self.with(|m| m.count(names::LOGIN_FAILURES, &[], 1));
     }

@@ -93,8 +93,9 @@ pub fn error(err: &ApiError) -> Response<Body> {
         ApiError::MethodNotAllowed(allow) => {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
         }
-        // RFC 6749 §5.2: a client that tried HTTP Basic gets a Basic challenge.
-        ApiError::InvalidClient { basic: true } => {
+        // RFC 6749 §5.2 (a client that tried HTTP Basic MUST get one) and RFC 9110 §15.5.2 (every
+        // 401 carries a challenge): the Basic challenge, whichever way the client tried.
+        ApiError::InvalidClient => {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"token\", charset=\"UTF-8\""),

@@ -22,6 +22,20 @@ pub fn narrow(requested: Option<&str>, allowed: &[String]) -> Result<Option<Stri
     Ok(join(granted.into_iter()))
 }
 
+/// The scope of a refreshed access token (RFC 6749 §6): the requested scopes, each of which must
+/// have been granted (`allowed`), or all of `allowed` when none is requested. Asking for more is
+/// `invalid_scope`, not a silent narrowing: the client learns its grant does not cover it.
+pub fn within(requested: Option<&str>, allowed: &[String]) -> Result<Option<String>, ApiError> {
+    let Some(requested) = requested else {
+        return Ok(join(allowed.iter().map(String::as_str)));
+    };
+    let tokens = parse(requested)?;
+    if tokens.is_empty() || !tokens.iter().all(|t| allowed.iter().any(|a| a == t)) {
+        return Err(ApiError::InvalidScope);
+    }
+    Ok(join(tokens.into_iter()))
+}
+
 /// The scope tokens of a `scope` value: space-separated, each of the characters RFC 6749 §3.3
 /// allows, no duplicates kept.
 pub fn parse(value: &str) -> Result<Vec<&str>, ApiError> {
@@ -63,6 +77,26 @@ mod tests {
             Some("read write")
         );
         assert_eq!(narrow(None, &[]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_refresh_may_ask_for_less_but_not_for_more() {
+        assert_eq!(
+            within(Some("write"), &allowed()).unwrap().as_deref(),
+            Some("write")
+        );
+        assert_eq!(
+            within(None, &allowed()).unwrap().as_deref(),
+            Some("read write")
+        );
+        assert!(matches!(
+            within(Some("write admin"), &allowed()),
+            Err(ApiError::InvalidScope)
+        ));
+        assert!(matches!(
+            within(Some("read"), &[]),
+            Err(ApiError::InvalidScope)
+        ));
     }
 
     #[test]
