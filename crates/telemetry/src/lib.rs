@@ -45,18 +45,22 @@
 //!
 //! [`Metrics`] collects an invocation's counts and durations and [`Metrics::flush`] writes them
 //! as one EMF line to stdout; CloudWatch Logs extracts the metrics from the log group. The names
-//! and dimensions are in [`names`]: namespace `JwtAuth`, dimension `Service` on every metric,
-//! `Grant` on `TokensIssued`, `Reason` on `AuthorizerAllow`/`AuthorizerDeny`; `AuthorizerDeny`
-//! is also published with `Service` alone ([`names::ROLLED_UP`]), for the alarm on its total.
+//! and dimensions are in [`names`]: namespace `JwtAuth`, dimensions `Service` and `Environment`
+//! on every metric (`Environment` from the process variable `ENVIRONMENT`, which template.yaml
+//! sets to the stack's environment; unset or blank, as in tests and `make dev`, it is left
+//! out), `Grant` on `TokensIssued`, `Reason` on `AuthorizerAllow`/`AuthorizerDeny`/
+//! `AuthorizerFailure`; `AuthorizerDeny` and `AuthorizerFailure` are also published with
+//! `Service` and `Environment` alone ([`names::ROLLED_UP`]), for the alarms on their totals.
 //!
 //! ```
 //! use telemetry::{Metrics, names::*};
 //!
-//! let mut metrics = Metrics::new(NAMESPACE, "authorizer");
+//! // Deployed, ENVIRONMENT=prod gives the same as with_environment(Some("prod")).
+//! let mut metrics = Metrics::new(NAMESPACE, "authorizer").with_environment(Some("prod"));
 //! metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
 //! assert_eq!(
 //!     metrics.emf_lines(1_764_000_000_000),
-//!     [r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Reason":"expired","AuthorizerDeny":1}"#]
+//!     [r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Environment":"prod","Reason":"expired","AuthorizerDeny":1}"#]
 //! );
 //! metrics.flush(&mut std::io::stdout().lock()); // the same line, stamped now, and a newline
 //! ```

@@ -4,14 +4,17 @@
 //! Specification: <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>
 
 use std::io::Write;
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::names::{ROLLED_UP, SERVICE};
+use crate::names::{ENVIRONMENT, ENVIRONMENT_VARIABLE, ROLLED_UP, SERVICE};
 
 /// EMF: a metric's value array holds at most 100 values.
 const MAX_VALUES: u32 = 100;
-/// EMF: a dimension set holds at most 30 dimensions (Service and 29 more).
+/// EMF: a dimension set holds at most 30 dimensions (Service, Environment and 28 more).
 const MAX_DIMENSIONS: usize = 30;
+/// The dimensions every metric gets before its own: Service and Environment.
+const BASE_DIMENSIONS: usize = 2;
 /// EMF: a directive lists at most 100 metrics (we count per document, which is stricter).
 const MAX_METRICS: usize = 100;
 
@@ -37,9 +40,10 @@ impl Unit {
 /// The metrics of one invocation, in EMF: record with [`Metrics::count`] and
 /// [`Metrics::milliseconds`], then [`Metrics::flush`] to stdout at the end of the invocation.
 ///
-/// Every metric gets the dimension `Service`; the dimensions given with a value come after it.
-/// A metric named in [`ROLLED_UP`] (`AuthorizerDeny`) is also published with `Service` alone
-/// (a second dimension set in the same line), for alarms on the total.
+/// Every metric gets the dimension `Service`, then `Environment` when the environment is known
+/// (see [`Metrics::environment`]); the dimensions given with a value come after them. A metric
+/// named in [`ROLLED_UP`] (`AuthorizerDeny`, `AuthorizerFailure`) is also published with those
+/// base dimensions alone (a second dimension set in the same line), for alarms on the total.
 /// One flush writes one line, unless two values cannot share a document (two values of one
 /// dimension, e.g. `Grant=password` and `Grant=refresh_token`): each document is a line. Keep
 /// `Metrics` from one invocation to the next and recording and flushing allocate nothing.
@@ -47,6 +51,7 @@ impl Unit {
 pub struct Metrics {
     namespace: &'static str,
     service: &'static str,
+    environment: EnvironmentSource,
     rolled_up: &'static [&'static str],
     entries: Vec<Entry>,
     dimensions: Vec<(&'static str, &'static str)>,
@@ -66,17 +71,28 @@ struct Entry {
     end: usize,
     /// The sum for a count; the number of samples for milliseconds.
     value: u64,
-    /// Also published with `Service` alone.
+    /// Also published with the base dimensions alone.
     rolled_up: bool,
+}
+
+/// Where the `Environment` dimension comes from.
+#[derive(Debug, Clone, Copy)]
+enum EnvironmentSource {
+    /// The process environment variable `ENVIRONMENT`, read once per process.
+    Process,
+    /// A value given by the caller; `None` leaves the dimension out.
+    Fixed(Option<&'static str>),
 }
 
 impl Metrics {
     /// No metrics yet, for `service` (the `Service` dimension) in `namespace`, with the
-    /// roll-ups of [`ROLLED_UP`].
+    /// roll-ups of [`ROLLED_UP`] and the `Environment` dimension from the process environment
+    /// variable `ENVIRONMENT` (see [`Metrics::environment`]).
     pub const fn new(namespace: &'static str, service: &'static str) -> Self {
         Self {
             namespace,
             service,
+            environment: EnvironmentSource::Process,
             rolled_up: ROLLED_UP,
             entries: Vec::new(),
             dimensions: Vec::new(),
@@ -110,11 +126,29 @@ impl Metrics {
         }
     }
 
-    /// Publishes the metrics called `names` (and only those) with `Service` alone as well as
-    /// with their own dimensions, in place of [`ROLLED_UP`].
+    /// Publishes the metrics called `names` (and only those) with the base dimensions alone
+    /// as well as with their own dimensions, in place of [`ROLLED_UP`].
     pub const fn with_rollups(mut self, names: &'static [&'static str]) -> Self {
         self.rolled_up = names;
         self
+    }
+
+    /// Uses `environment` as the `Environment` dimension in place of the process environment
+    /// variable; `None` leaves the dimension out. For tests, and for callers that know better.
+    pub const fn with_environment(mut self, environment: Option<&'static str>) -> Self {
+        self.environment = EnvironmentSource::Fixed(environment);
+        self
+    }
+
+    /// The value of the `Environment` dimension, `None` when it is left out. Unless set with
+    /// [`Metrics::with_environment`], it is the process environment variable `ENVIRONMENT`
+    /// (template.yaml sets it to the stack's `Environment` parameter), read once per process
+    /// and trimmed; unset or blank, the dimension is left out.
+    pub fn environment(&self) -> Option<&'static str> {
+        match self.environment {
+            EnvironmentSource::Process => process_environment(),
+            EnvironmentSource::Fixed(value) => value,
+        }
     }
 
     /// Whether nothing has been recorded since the last flush.
@@ -254,8 +288,17 @@ impl Metrics {
     }
 
     /// `{"_aws":{"Timestamp":..,"CloudWatchMetrics":[directive per dimension set]},
-    /// "Service":..,<dimension>:<value>..,<metric>:<value or values>..}`
+    /// "Service":..,"Environment":..,<dimension>:<value>..,<metric>:<value or values>..}`
     fn write_document(&self, document: usize, timestamp_ms: u64, out: &mut Vec<u8>) {
+        let environment = self.environment();
+        // The base dimension set: Service, and Environment when known.
+        let base = |out: &mut Vec<u8>| {
+            json_string(out, SERVICE);
+            if environment.is_some() {
+                out.push(b',');
+                json_string(out, ENVIRONMENT);
+            }
+        };
         // The document's entries, with their index (for their samples); no Vec, no allocation.
         let entries = || {
             self.entries
@@ -285,7 +328,7 @@ impl Metrics {
             out.extend_from_slice(b"{\"Namespace\":");
             json_string(out, self.namespace);
             out.extend_from_slice(b",\"Dimensions\":[[");
-            json_string(out, SERVICE);
+            base(out);
             for key in self.keys(entry) {
                 out.push(b',');
                 json_string(out, key);
@@ -293,7 +336,7 @@ impl Metrics {
             out.push(b']');
             if entry.rolled_up {
                 out.extend_from_slice(b",[");
-                json_string(out, SERVICE);
+                base(out);
                 out.push(b']');
             }
             out.extend_from_slice(b"],\"Metrics\":[");
@@ -314,6 +357,12 @@ impl Metrics {
         json_string(out, SERVICE);
         out.push(b':');
         json_string(out, self.service);
+        if let Some(environment) = environment {
+            out.push(b',');
+            json_string(out, ENVIRONMENT);
+            out.push(b':');
+            json_string(out, environment);
+        }
         for (index, entry) in entries() {
             for (position, (key, value)) in self.dims(entry).iter().enumerate() {
                 let written = entries()
@@ -366,14 +415,31 @@ impl Metrics {
     }
 }
 
-/// The dimensions given with a value, without `Service` (always there) and within EMF's limit.
+/// The dimensions given with a value, without `Service` and `Environment` (set by [`Metrics`]
+/// itself) and within EMF's limit.
 fn own_dimensions<'a>(
     dimensions: &'a [(&'static str, &'static str)],
 ) -> impl Iterator<Item = &'a (&'static str, &'static str)> {
     dimensions
         .iter()
-        .filter(|(key, _)| *key != SERVICE)
-        .take(MAX_DIMENSIONS - 1)
+        .filter(|(key, _)| *key != SERVICE && *key != ENVIRONMENT)
+        .take(MAX_DIMENSIONS - BASE_DIMENSIONS)
+}
+
+/// The process's `ENVIRONMENT`, read on first use.
+fn process_environment() -> Option<&'static str> {
+    static VALUE: OnceLock<Option<String>> = OnceLock::new();
+    VALUE
+        .get_or_init(|| environment_value(std::env::var(ENVIRONMENT_VARIABLE).ok()))
+        .as_deref()
+}
+
+/// The dimension value for a variable's value: trimmed, and none when unset or blank
+/// (CloudWatch refuses a dimension value without a non-blank character).
+fn environment_value(variable: Option<String>) -> Option<String> {
+    let value = variable?;
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
 /// `value` as a JSON string. Names and codes need no escaping and are copied as they are
@@ -418,8 +484,13 @@ mod tests {
         }
     }
 
+    /// The authorizer's metrics as deployed in prod (`ENVIRONMENT=prod`).
     fn authorizer() -> Metrics {
-        Metrics::new(NAMESPACE, "authorizer")
+        Metrics::new(NAMESPACE, "authorizer").with_environment(Some("prod"))
+    }
+
+    fn token_generator() -> Metrics {
+        Metrics::new(NAMESPACE, "token_generator").with_environment(Some("prod"))
     }
 
     /// The authorizer's metrics without the AuthorizerDeny roll-up.
@@ -435,7 +506,7 @@ mod tests {
     fn a_denial_is_one_exact_line() {
         let mut metrics = authorizer();
         metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
-        let expected = r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Reason":"expired","AuthorizerDeny":1}"#;
+        let expected = r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Environment":"prod","Reason":"expired","AuthorizerDeny":1}"#;
         let lines = metrics.emf_lines(T);
         assert_eq!(lines, [expected]);
 
@@ -444,19 +515,45 @@ mod tests {
         let directives = line["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(directives.len(), 1);
         assert_eq!(directives[0]["Namespace"], "JwtAuth");
-        // Per reason, and the total per service (template.yaml's AuthorizerErrorsAlarm).
+        // Per reason, and the total per service and environment (template.yaml's
+        // AuthorizerErrorsAlarm subtracts it from Lambda's Errors).
         assert_eq!(
             directives[0]["Dimensions"],
-            json!([["Service", "Reason"], ["Service"]])
+            json!([
+                ["Service", "Environment", "Reason"],
+                ["Service", "Environment"]
+            ])
         );
         assert_eq!(
             directives[0]["Metrics"],
             json!([{"Name": "AuthorizerDeny", "Unit": "Count"}])
         );
         assert_eq!(line["Service"], "authorizer");
+        assert_eq!(line["Environment"], "prod");
         assert_eq!(line["Reason"], "expired");
         assert_eq!(line["AuthorizerDeny"], 1);
-        assert_eq!(line.as_object().unwrap().len(), 4);
+        assert_eq!(line.as_object().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_failure_is_its_own_metric_with_its_own_total() {
+        let mut metrics = authorizer();
+        metrics.count(
+            AUTHORIZER_FAILURE,
+            &[(REASON, "revocation_check_failed")],
+            1,
+        );
+        metrics.milliseconds(AUTHORIZER_LATENCY, &[], 2001.5);
+        let expected = concat!(
+            r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerFailure","Unit":"Count"}]},"#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
+            r#""Service":"authorizer","Environment":"prod","Reason":"revocation_check_failed","AuthorizerFailure":1,"AuthorizerLatency":2001.5}"#
+        );
+        let lines = metrics.emf_lines(T);
+        assert_eq!(lines, [expected]);
+        // Not an AuthorizerDeny: the errors alarm subtracts that total, never this one.
+        assert!(parse(&lines[0]).get(AUTHORIZER_DENY).is_none());
     }
 
     #[test]
@@ -466,11 +563,37 @@ mod tests {
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.189);
         let expected = concat!(
             r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
-            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]},"#,
-            r#"{"Namespace":"JwtAuth","Dimensions":[["Service"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
-            r#""Service":"authorizer","Reason":"expired","AuthorizerDeny":1,"AuthorizerLatency":0.189}"#
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]},"#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
+            r#""Service":"authorizer","Environment":"prod","Reason":"expired","AuthorizerDeny":1,"AuthorizerLatency":0.189}"#
         );
         assert_eq!(metrics.emf_lines(T), [expected]);
+    }
+
+    #[test]
+    fn without_an_environment_the_dimension_is_left_out() {
+        let mut metrics = authorizer().with_environment(None);
+        assert_eq!(metrics.environment(), None);
+        metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
+        let expected = r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"],["Service"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]}]},"Service":"authorizer","Reason":"expired","AuthorizerDeny":1}"#;
+        assert_eq!(metrics.emf_lines(T), [expected]);
+    }
+
+    #[test]
+    fn the_environment_variable_is_trimmed_and_blank_means_none() {
+        assert_eq!(environment_value(None), None);
+        assert_eq!(environment_value(Some(String::new())), None);
+        assert_eq!(environment_value(Some("  \t".to_owned())), None);
+        assert_eq!(
+            environment_value(Some(" staging\n".to_owned())).as_deref(),
+            Some("staging")
+        );
+        // The process's own value, whatever it is here, follows the same rule.
+        let process = std::env::var(ENVIRONMENT_VARIABLE).ok();
+        assert_eq!(
+            Metrics::new(NAMESPACE, "authorizer").environment(),
+            environment_value(process).as_deref()
+        );
     }
 
     #[test]
@@ -480,7 +603,7 @@ mod tests {
         let line = parse(&metrics.emf_lines(T)[0]);
         assert_eq!(
             line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["Service", "Reason"]])
+            json!([["Service", "Environment", "Reason"]])
         );
     }
 
@@ -491,7 +614,7 @@ mod tests {
         let line = parse(&metrics.emf_lines(T)[0]);
         assert_eq!(
             line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["Service"]])
+            json!([["Service", "Environment"]])
         );
     }
 
@@ -502,9 +625,9 @@ mod tests {
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.042);
         let expected = concat!(
             r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
-            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Reason"]],"Metrics":[{"Name":"AuthorizerAllow","Unit":"Count"}]},"#,
-            r#"{"Namespace":"JwtAuth","Dimensions":[["Service"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
-            r#""Service":"authorizer","Reason":"token","AuthorizerAllow":1,"AuthorizerLatency":0.042}"#
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"]],"Metrics":[{"Name":"AuthorizerAllow","Unit":"Count"}]},"#,
+            r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
+            r#""Service":"authorizer","Environment":"prod","Reason":"token","AuthorizerAllow":1,"AuthorizerLatency":0.042}"#
         );
         assert_eq!(metrics.emf_lines(T), [expected]);
         let line = parse(expected);
@@ -513,21 +636,22 @@ mod tests {
 
     #[test]
     fn metrics_with_the_same_dimension_set_share_a_directive() {
-        let mut metrics = Metrics::new(NAMESPACE, "token_generator");
+        let mut metrics = token_generator();
         metrics.count(LOGIN_FAILURES, &[], 1);
         metrics.count(REFRESH_REUSE_DETECTED, &[], 1);
         let line = parse(&metrics.emf_lines(T)[0]);
         assert_eq!(
             line["_aws"]["CloudWatchMetrics"],
-            json!([{"Namespace": "JwtAuth", "Dimensions": [["Service"]], "Metrics": [
+            json!([{"Namespace": "JwtAuth", "Dimensions": [["Service", "Environment"]], "Metrics": [
                 {"Name": "LoginFailures", "Unit": "Count"},
                 {"Name": "RefreshReuseDetected", "Unit": "Count"}]}])
         );
+        assert_eq!(line["Environment"], "prod");
     }
 
     #[test]
     fn counts_of_the_same_metric_and_dimensions_are_summed() {
-        let mut metrics = Metrics::new(NAMESPACE, "token_generator");
+        let mut metrics = token_generator();
         metrics.count(TOKENS_ISSUED, &[(GRANT, "password")], 1);
         metrics.count(TOKENS_ISSUED, &[(GRANT, "password")], 2);
         let lines = metrics.emf_lines(T);
@@ -549,13 +673,15 @@ mod tests {
 
     #[test]
     fn two_values_of_one_dimension_need_two_lines() {
-        let mut metrics = Metrics::new(NAMESPACE, "token_generator");
+        let mut metrics = token_generator();
         metrics.count(TOKENS_ISSUED, &[(GRANT, "password")], 1);
         metrics.count(TOKENS_ISSUED, &[(GRANT, "refresh_token")], 1);
         metrics.count(LOGIN_FAILURES, &[], 1);
         let lines: Vec<Value> = metrics.emf_lines(T).iter().map(|l| parse(l)).collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["Grant"], "password");
+        assert_eq!(lines[0]["Environment"], "prod");
+        assert_eq!(lines[1]["Environment"], "prod");
         assert_eq!(lines[0]["TokensIssued"], 1);
         assert_eq!(lines[0]["LoginFailures"], 1);
         assert_eq!(lines[1]["Grant"], "refresh_token");
@@ -564,24 +690,29 @@ mod tests {
     }
 
     #[test]
-    fn service_is_not_repeated_when_given_as_a_dimension() {
+    fn service_and_environment_are_not_repeated_when_given_as_dimensions() {
         let mut metrics = plain();
         metrics.count(
             AUTHORIZER_DENY,
-            &[(SERVICE, "other"), (REASON, "expired")],
+            &[
+                (SERVICE, "other"),
+                (ENVIRONMENT, "dev"),
+                (REASON, "expired"),
+            ],
             1,
         );
         let line = parse(&metrics.emf_lines(T)[0]);
         assert_eq!(line["Service"], "authorizer");
+        assert_eq!(line["Environment"], "prod");
         assert_eq!(
             line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["Service", "Reason"]])
+            json!([["Service", "Environment", "Reason"]])
         );
     }
 
     #[test]
     fn values_are_escaped() {
-        let mut metrics = Metrics::new("Odd\"Namespace", "svc\\");
+        let mut metrics = Metrics::new("Odd\"Namespace", "svc\\").with_environment(Some("e\"nv"));
         metrics.count("Quote\"d", &[("Key\n", "va\"lue")], 1);
         let line = parse(&metrics.emf_lines(T)[0]);
         assert_eq!(
@@ -589,6 +720,7 @@ mod tests {
             "Odd\"Namespace"
         );
         assert_eq!(line["Service"], "svc\\");
+        assert_eq!(line["Environment"], "e\"nv");
         assert_eq!(line["Key\n"], "va\"lue");
         assert_eq!(line["Quote\"d"], 1);
     }

@@ -10,21 +10,25 @@
 //!   nothing is formatted or allocated for logging on the Allow path;
 //! - lambda_runtime logs every handler error at ERROR; a denial is not an error (we log it once,
 //!   at INFO, with its reason), so that line is filtered out and panics are logged by a hook;
-//! - one EMF line per invocation on stdout (AuthorizerAllow or AuthorizerDeny by reason, and
-//!   AuthorizerLatency; a simple-mode refusal adds a second, see [`Recorder`]), from `Metrics`
-//!   kept across invocations: 0.38 µs and a `write`, no allocation (the figures in this list
-//!   without a multiple: `cargo bench -p telemetry`).
+//! - one EMF line per invocation on stdout (AuthorizerAllow, AuthorizerDeny or AuthorizerFailure
+//!   by reason, and AuthorizerLatency; a simple-mode refusal adds a second, see [`Recorder`]),
+//!   from `Metrics` kept across invocations: 0.38 µs and a `write`, no allocation (the figures
+//!   in this list without a multiple: `cargo bench -p telemetry`).
 
 use std::cell::RefCell;
 
 use auth_aws::ConfigLoader;
+use authorizer::error::is_failure;
 use authorizer::{Answer, AuthorizerEvent, Checks, Outcome, decide_with};
 use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use serde_json::Value;
-use telemetry::names::{AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_LATENCY, NAMESPACE, REASON};
+use telemetry::names::{
+    AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_FAILURE, AUTHORIZER_LATENCY, NAMESPACE, REASON,
+};
 use telemetry::{Invocation, Logging, Metrics};
 
-/// The `service` of every log line and the `Service` dimension of every metric.
+/// The `service` of every log line and the `Service` dimension of every metric (the alarms in
+/// template.yaml name it). The `Environment` dimension comes from `ENVIRONMENT`.
 const SERVICE: &str = "authorizer";
 
 #[tokio::main(flavor = "current_thread")]
@@ -75,8 +79,12 @@ async fn handle(loader: &ConfigLoader, checks: &Checks, event: &AuthorizerEvent)
 
 /// The invocation metrics. A refusal answered with an error (REST, WebSocket, HTTP API in IAM
 /// mode: API Gateway's 401) is a Lambda error too, so its AuthorizerDeny is also published with
-/// `Service` alone, the roll-up the errors alarm subtracts from Lambda's Errors; a refusal
-/// answered `isAuthorized: false` is no Lambda error and stays out of that roll-up.
+/// the base dimensions alone (`main`), the roll-up the errors alarm subtracts from Lambda's
+/// Errors; a refusal answered `isAuthorized: false` is no Lambda error and stays out of that
+/// roll-up (`refusals`). A failure of ours ([`authorizer::error::FAILURE_REASONS`]: the
+/// revocation check or a JWKS unavailable, a policy too large, ...) is never an AuthorizerDeny,
+/// whatever the answer: it is an AuthorizerFailure, with its own roll-up for its alarms, so the
+/// errors alarm keeps counting it when it was answered with an error.
 struct Recorder {
     main: Metrics,
     refusals: Metrics,
@@ -91,6 +99,9 @@ fn record(metrics: &RefCell<Recorder>, invocation: &Invocation<'_>, outcome: &Ou
     };
     let Recorder { main, refusals } = &mut *recorder;
     match (&outcome.answer, outcome.refused) {
+        (_, Some(reason)) if is_failure(reason) => {
+            main.count(AUTHORIZER_FAILURE, &[(REASON, reason)], 1);
+        }
         (Err(denied), _) => main.count(AUTHORIZER_DENY, &[(REASON, denied.reason)], 1),
         (Ok(_), Some(reason)) => refusals.count(AUTHORIZER_DENY, &[(REASON, reason)], 1),
         (Ok(answer), None) => main.count(AUTHORIZER_ALLOW, &[(REASON, allow_reason(answer))], 1),

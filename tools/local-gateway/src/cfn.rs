@@ -1,6 +1,7 @@
 //! Just enough CloudFormation to read template.yaml: short-form tags turned into their long form,
 //! parameters with their defaults and overrides, and `Ref`, `Fn::Sub`, `Fn::GetAtt` and
-//! `Fn::Join` resolved to strings as they would be in the local stack.
+//! `Fn::Join` resolved to strings as they would be in the local stack, SAM's `!Ref
+//! MyFunction.Alias` (the ARN of the alias AutoPublishAlias creates) included.
 
 use std::collections::HashMap;
 
@@ -145,6 +146,9 @@ impl Stack {
         if let Some(value) = self.params.get(name) {
             return Ok(value.clone());
         }
+        if let Some((id, "Alias")) = name.split_once('.') {
+            return self.alias_arn(id);
+        }
         if self
             .doc
             .get("Parameters")
@@ -166,6 +170,23 @@ impl Stack {
             Some(_) => Ok(name.to_owned()),
             None => Err(format!("Ref {name}: no such parameter or resource")),
         }
+    }
+
+    /// SAM's `MyFunction.Alias`: `<function ARN>:<alias>`, the alias being the function's
+    /// `AutoPublishAlias` (or that of the template's `Globals`).
+    fn alias_arn(&self, id: &str) -> Result<String, String> {
+        if self.resource_type(id) != Some("AWS::Serverless::Function") {
+            return Err(format!(
+                "{id}.Alias: {id} is not an AWS::Serverless::Function"
+            ));
+        }
+        let alias = self
+            .resource(id)
+            .and_then(|r| r.pointer("/Properties/AutoPublishAlias"))
+            .or_else(|| self.doc.pointer("/Globals/Function/AutoPublishAlias"))
+            .ok_or_else(|| format!("{id}.Alias: the function has no AutoPublishAlias"))?;
+        let alias = self.resolve(alias)?;
+        Ok(format!("{}:{alias}", self.attribute(id, "Arn")?))
     }
 
     fn attribute(&self, id: &str, attribute: &str) -> Result<String, String> {
@@ -235,7 +256,7 @@ pub fn intrinsic(value: &Value) -> Option<(&str, &Value)> {
 }
 
 /// The logical id of a function from its (resolved) ARN or integration URI:
-/// `arn:aws:lambda:<region>:<account>:function:<Name>[/...]`.
+/// `arn:aws:lambda:<region>:<account>:function:<Name>[:<alias>][/...]`.
 pub fn function_in_arn(arn: &str) -> Option<&str> {
     let (_, rest) = arn.split_once(":function:")?;
     let end = rest.find(['/', ':']).unwrap_or(rest.len());
@@ -298,9 +319,16 @@ Parameters:
   Environment: {Type: String, Default: dev}
   Ttl: {Type: Number, Default: 300}
   NoDefault: {Type: String}
+Globals:
+  Function:
+    AutoPublishAlias: live
 Resources:
   Fn:
     Type: AWS::Serverless::Function
+  Own:
+    Type: AWS::Serverless::Function
+    Properties:
+      AutoPublishAlias: !Ref Environment
   Api:
     Type: AWS::Serverless::Api
   Rules:
@@ -317,6 +345,9 @@ Outputs:
   G: {Value: !Join ["-", [a, !Ref Environment]]}
   H: {Value: !Ref NoDefault}
   I: {Value: !Sub ["${X}!", {X: !Ref Environment}]}
+  J: {Value: !Ref Fn.Alias}
+  K: {Value: !Ref Own.Alias}
+  L: {Value: !Ref Api.Alias}
 "#;
 
     fn stack(overrides: &[(&str, &str)]) -> Stack {
@@ -350,6 +381,27 @@ Outputs:
         assert_eq!(output(&stack, "F").unwrap(), "300");
         assert_eq!(output(&stack, "G").unwrap(), "a-dev");
         assert_eq!(output(&stack, "I").unwrap(), "dev!");
+    }
+
+    #[test]
+    fn a_functions_alias_is_its_arn_and_alias_name() {
+        let stack = stack(&[]);
+        let alias = output(&stack, "J").unwrap();
+        assert_eq!(
+            alias,
+            "arn:aws:lambda:us-east-1:123456789012:function:Fn:live"
+        );
+        assert_eq!(function_in_arn(&alias), Some("Fn"));
+        assert_eq!(
+            output(&stack, "K").unwrap(),
+            "arn:aws:lambda:us-east-1:123456789012:function:Own:dev",
+            "the function's own AutoPublishAlias wins over Globals'"
+        );
+        assert!(
+            output(&stack, "L")
+                .unwrap_err()
+                .contains("not an AWS::Serverless::Function")
+        );
     }
 
     #[test]
