@@ -2,6 +2,10 @@
 //! flavour, next to a bare jsonwebtoken decode + verify of the same token (the crypto floor).
 //! `make bench` prints the overhead beyond the floor from these results.
 //!
+//! The `algorithms` group is the whole handler (REST TOKEN event) with a token signed by a key
+//! set of one key of each algorithm (HS256, ES256, EdDSA, RS256), issued by our own issuer: the
+//! cost of each algorithm in the authorizer, the rest being equal.
+//!
 //! The `checks` group is the path with the optional checks (`authorize_with`, driven through a
 //! current-thread runtime as in the binary): none, the revocation check answered from its cache,
 //! trusted issuers configured (our token, and a trusted RS256 token with its JWKS already
@@ -16,7 +20,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use auth_aws::{ConfigLoader, Store};
-use auth_core::{KeyAlgorithm, KeySet, KeyStatus, generate_jwk};
+use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, generate_jwk};
 use authorizer::Checks;
 use authorizer::revocation::RevocationCheck;
 use authorizer::trusted::TrustedIssuers;
@@ -162,6 +166,38 @@ fn jwks_server(body: String) -> String {
     url
 }
 
+fn algorithms(c: &mut Criterion) {
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut group = c.benchmark_group("algorithms");
+    for alg in [
+        KeyAlgorithm::HS256,
+        KeyAlgorithm::ES256,
+        KeyAlgorithm::EdDSA,
+        KeyAlgorithm::RS256,
+    ] {
+        let set = json!({ "keys": [generate_jwk(alg, KeyStatus::Active).unwrap()] }).to_string();
+        let config = loader(&[("SIGNING_KEYS", &set)]).config();
+        let grant = Grant {
+            sub: "bench-user",
+            client_id: "public",
+            scope: Some("pets:read"),
+        };
+        let token = config
+            .issuer
+            .as_ref()
+            .unwrap()
+            .issue_access(&grant, now)
+            .unwrap()
+            .token;
+        let bytes = event("rest-token.json", &token);
+        assert!(authorizer::handle_bytes(&config, &bytes).is_ok());
+        group.bench_function(format!("rest_token_{}", alg.name()), |b| {
+            b.iter(|| authorizer::handle_bytes(&config, black_box(&bytes)).unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn checks(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -269,5 +305,5 @@ fn checks(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, checks);
+criterion_group!(benches, bench, algorithms, checks);
 criterion_main!(benches);
