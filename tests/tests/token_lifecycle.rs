@@ -326,6 +326,24 @@ fn jwks_and_metadata_are_published_with_caching_headers() {
     );
     assert_eq!(meta["scopes_supported"], json!(["read"]));
 
+    // RFC 8414's own path serves the same document; behind a REST API stage the endpoints keep
+    // the stage.
+    let response = function
+        .invoke(&ev("oauth-authorization-server.json"))
+        .response();
+    assert_eq!(status(&response), 200, "{response}");
+    let rfc8414 = body(&response);
+    let staged = format!("{base}/prod");
+    assert_eq!(rfc8414["token_endpoint"], format!("{staged}/token"));
+    assert_eq!(
+        rfc8414["jwks_uri"],
+        format!("{staged}/.well-known/jwks.json")
+    );
+    assert_eq!(
+        rfc8414["grant_types_supported"],
+        meta["grant_types_supported"]
+    );
+
     // With an issuer URL, the endpoints hang off it (as API Gateway's JWT authorizer expects).
     let issuer = "https://auth.example.com/prod";
     let function = issuer_fn(&table, &keys, &[("TOKEN_ISSUER", issuer)]);

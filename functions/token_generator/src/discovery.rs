@@ -1,6 +1,6 @@
-//! GET /.well-known/jwks.json (RFC 7517) and GET /.well-known/openid-configuration (RFC 8414
-//! authorization server metadata, at the path OpenID Connect discovery and API Gateway's JWT
-//! authorizer read).
+//! GET /.well-known/jwks.json (RFC 7517) and the authorization server metadata (RFC 8414), at
+//! RFC 8414's path (/.well-known/oauth-authorization-server) and at the path OpenID Connect
+//! discovery and API Gateway's JWT authorizer read (/.well-known/openid-configuration).
 
 use auth_aws::Config;
 use lambda_http::Request;
@@ -36,9 +36,9 @@ pub fn jwks(config: &Config) -> Value {
     config.verifier.keys().public_jwks()
 }
 
-/// Authorization server metadata.
-pub fn metadata(config: &Config, request: &Request) -> Value {
-    let base = base_url(config, request, "/.well-known/openid-configuration");
+/// Authorization server metadata, answered at `path` (after any stage prefix).
+pub fn metadata(config: &Config, request: &Request, path: &str) -> Value {
+    let base = base_url(config, request, path);
     let mut algorithms: Vec<&str> = config
         .verifier
         .keys()

@@ -29,7 +29,10 @@ enum Route {
     Logout,
     Health,
     Jwks,
+    /// OpenID Connect discovery's path, which API Gateway's JWT authorizer reads.
     Metadata,
+    /// RFC 8414's own path for the same document.
+    ServerMetadata,
 }
 
 impl Route {
@@ -40,6 +43,7 @@ impl Route {
             Self::Introspect => "/introspect",
             Self::Jwks => "/.well-known/jwks.json",
             Self::Metadata => "/.well-known/openid-configuration",
+            Self::ServerMetadata => "/.well-known/oauth-authorization-server",
             Self::Register => "/auth/register",
             Self::Login => "/auth/login",
             Self::Logout => "/auth/logout",
@@ -58,6 +62,7 @@ impl Route {
             Self::Health,
             Self::Jwks,
             Self::Metadata,
+            Self::ServerMetadata,
         ]
         .into_iter()
         .find(|route| route.name() == path)
@@ -65,7 +70,10 @@ impl Route {
 
     /// Answered to GET (and HEAD) rather than POST.
     fn is_read(self) -> bool {
-        matches!(self, Self::Health | Self::Jwks | Self::Metadata)
+        matches!(
+            self,
+            Self::Health | Self::Jwks | Self::Metadata | Self::ServerMetadata
+        )
     }
 
     /// The route for a path, also when it carries a stage or base-path prefix (`/dev/token`).
@@ -101,8 +109,9 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         (Some(Route::Jwks), &Method::GET | &Method::HEAD) => {
             response::cacheable(&discovery::jwks(&config), JWKS_MAX_AGE)
         }
-        (Some(Route::Metadata), &Method::GET | &Method::HEAD) => {
-            response::cacheable(&discovery::metadata(&config, &request), JWKS_MAX_AGE)
+        (Some(route @ (Route::Metadata | Route::ServerMetadata)), &Method::GET | &Method::HEAD) => {
+            let metadata = discovery::metadata(&config, &request, route.name());
+            response::cacheable(&metadata, JWKS_MAX_AGE)
         }
         (Some(route), _) if route.is_read() => {
             response::error(&ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
@@ -164,7 +173,7 @@ async fn dispatch(
             accounts::logout(app, config, request).await?;
             Ok(response::json(200, &json!({"message": "logged out"})))
         }
-        Route::Health | Route::Jwks | Route::Metadata => {
+        Route::Health | Route::Jwks | Route::Metadata | Route::ServerMetadata => {
             Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
         }
     }
@@ -191,6 +200,10 @@ mod tests {
         assert_eq!(
             Route::resolve("/.well-known/openid-configuration"),
             Some(Route::Metadata)
+        );
+        assert_eq!(
+            Route::resolve("/prod/.well-known/oauth-authorization-server"),
+            Some(Route::ServerMetadata)
         );
     }
 
