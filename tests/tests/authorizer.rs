@@ -161,6 +161,21 @@ fn malformed_events_are_unauthorized_not_a_runtime_error() {
     ] {
         assert!(function.invoke(&payload).is_unauthorized(), "{payload}");
     }
+    // Bytes that are not JSON, or an event with a valid token cut short, get the same answer,
+    // not the runtime's parse error.
+    let valid = with_token("authorizer/rest-token.json", &sign(&claims())).to_string();
+    assert_allow(&function.invoke_raw(valid.as_bytes()).response());
+    let cut = valid.get(..valid.len() - 1).unwrap();
+    for payload in [&b"not json"[..], b"{", b"\xff\xfe{}", cut.as_bytes()] {
+        let outcome = function.invoke_raw(payload);
+        assert!(
+            outcome.is_unauthorized(),
+            "{}: {outcome:?}",
+            String::from_utf8_lossy(payload)
+        );
+    }
+    let logs = function.logs_containing("not_json");
+    assert!(logs.contains("not_json"), "{logs}");
 }
 
 #[test]

@@ -44,17 +44,27 @@ pub struct AuthorizerEvent {
     cookies: Option<Box<RawValue>>,
     /// A field we read appeared twice: ambiguous, so refused.
     duplicate: bool,
+    /// The payload was not JSON: refused, with its own reason.
+    not_json: bool,
 }
 
 impl AuthorizerEvent {
-    /// Reads an event from JSON bytes; only invalid JSON is an error.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+    /// Reads an event from bytes as the runtime does: never fails; bytes that are not JSON give
+    /// an event of no known flavour that [`AuthorizerEvent::is_not_json`]. Like the runtime, it
+    /// ignores bytes after a complete JSON value.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        Self::deserialize(&mut deserializer).unwrap_or_default()
+    }
+
+    /// The payload was not JSON (or was cut short): nothing of it is kept.
+    pub fn is_not_json(&self) -> bool {
+        self.not_json
     }
 
     /// The flavour, decided by `version` and `type`.
     pub fn flavour(&self) -> Flavour {
-        if self.duplicate {
+        if self.duplicate || self.not_json {
             return Flavour::Unknown;
         }
         if self.version.as_deref() == Some("2.0") {
@@ -311,8 +321,18 @@ impl<'de> Deserialize<'de> for LenientString {
 }
 
 impl<'de> Deserialize<'de> for AuthorizerEvent {
+    /// Never fails: bytes that are not JSON, or JSON cut short, give an event of no known
+    /// flavour (whatever was read before the error is dropped), which is refused like any other
+    /// malformed event. The runtime reads the payload with this impl alone (no check for
+    /// trailing bytes), so the function answers "Unauthorized" rather than the runtime's parse
+    /// error.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EventVisitor)
+        Ok(deserializer
+            .deserialize_any(EventVisitor)
+            .unwrap_or_else(|_| AuthorizerEvent {
+                not_json: true,
+                ..AuthorizerEvent::default()
+            }))
     }
 }
 
@@ -398,7 +418,9 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> AuthorizerEvent {
-        AuthorizerEvent::from_slice(json.as_bytes()).unwrap()
+        let event = AuthorizerEvent::from_slice(json.as_bytes());
+        assert!(!event.is_not_json(), "{json}");
+        event
     }
 
     #[test]
@@ -481,6 +503,19 @@ mod tests {
         ] {
             assert_eq!(parse(json).flavour(), Flavour::Unknown, "{json}");
         }
-        assert!(AuthorizerEvent::from_slice(b"not json").is_err());
+        assert!(!parse("{}").is_not_json());
+    }
+
+    #[test]
+    fn bytes_that_are_not_json_are_an_event_of_no_flavour() {
+        let valid = r#"{"type":"TOKEN","authorizationToken":"Bearer a","methodArn":"arn"}"#;
+        let cut = valid.get(..valid.len() - 1).unwrap();
+        for bytes in [&b"not json"[..], b"", b"{", b"\xff\xfe", cut.as_bytes()] {
+            let event = AuthorizerEvent::from_slice(bytes);
+            assert!(event.is_not_json(), "{bytes:?}");
+            assert_eq!(event.flavour(), Flavour::Unknown);
+            assert_eq!(event.authorization_token(), None, "nothing read is kept");
+            assert_eq!(event.arn(), None);
+        }
     }
 }

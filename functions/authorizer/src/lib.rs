@@ -17,9 +17,9 @@ pub use event::{AuthorizerEvent, Flavour};
 pub use response::{Answer, Outcome, authorize, authorize_with, decide_with};
 
 /// From event JSON bytes to response JSON bytes, as the runtime does it (benchmarks, fuzzing).
-/// `Err` is the "Unauthorized" error (or, for bytes that are not JSON, the runtime's own error).
+/// `Err` is the "Unauthorized" error, also for bytes that are not JSON.
 pub fn handle_bytes(config: &auth_aws::Config, bytes: &[u8]) -> Result<Vec<u8>, Denied> {
-    let event = AuthorizerEvent::from_slice(bytes).map_err(|_| Denied::new("not_json"))?;
+    let event = AuthorizerEvent::from_slice(bytes);
     let answer = authorize(config, &event)?;
     serde_json::to_vec(&answer).map_err(|_| Denied::new("serialization"))
 }
@@ -31,7 +31,7 @@ pub async fn handle_bytes_with(
     checks: &Checks,
     bytes: &[u8],
 ) -> Result<Vec<u8>, Denied> {
-    let event = AuthorizerEvent::from_slice(bytes).map_err(|_| Denied::new("not_json"))?;
+    let event = AuthorizerEvent::from_slice(bytes);
     let answer = authorize_with(config, checks, &event).await?;
     serde_json::to_vec(&answer).map_err(|_| Denied::new("serialization"))
 }

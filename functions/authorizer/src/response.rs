@@ -132,6 +132,9 @@ fn prepare<'e>(
     event: &'e AuthorizerEvent,
     simple: bool,
 ) -> Result<Prepared<'e>, Denied> {
+    if event.is_not_json() {
+        return Err(Denied::new("not_json"));
+    }
     if event.flavour() == Flavour::Unknown {
         return Err(Denied::new("not_an_authorizer_event"));
     }
@@ -302,7 +305,7 @@ mod tests {
         .unwrap();
         let event = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
                            "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/me"});
-        AuthorizerEvent::from_slice(event.to_string().as_bytes()).unwrap()
+        AuthorizerEvent::from_slice(event.to_string().as_bytes())
     }
 
     fn decide(checks: &Checks, event: &AuthorizerEvent) -> Result<Answer, Denied> {
@@ -365,7 +368,7 @@ mod tests {
         .unwrap();
         let event = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
                            "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/me"});
-        let event = AuthorizerEvent::from_slice(event.to_string().as_bytes()).unwrap();
+        let event = AuthorizerEvent::from_slice(event.to_string().as_bytes());
         let plain = serde_json::to_value(authorize(&config(), &event).unwrap()).unwrap();
         let checked = serde_json::to_value(decide(&Checks::none(), &event).unwrap()).unwrap();
         assert_eq!(plain, checked);

@@ -155,7 +155,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         for config in configs() {
-            let _ = authorizer::handle_bytes(config, &bytes);
+            if let Ok(response) = authorizer::handle_bytes(config, &bytes) {
+                prop_assert!(!allows(&response), "allowed: {bytes:?}");
+            }
         }
     }
 
