@@ -403,6 +403,36 @@ fn health_routes_cors_and_errors() {
 }
 
 #[test]
+fn payloads_that_are_no_http_event_are_function_errors_and_the_function_lives_on() {
+    // API Gateway never sends these; whoever wires the function to something else gets the
+    // runtime's error naming what it expects, never a panic or a made-up HTTP answer.
+    let setup = setup("3600");
+    let function = start(&setup, &[]);
+    for payload in [
+        &b"not json"[..],
+        b"{}",
+        b"[]",
+        b"null",
+        br#"{"httpMethod":5,"path":{}}"#,
+        br#"{"version":"2.0","rawPath":"/token""#,
+    ] {
+        let outcome = function.invoke_raw(payload);
+        let shown = String::from_utf8_lossy(payload);
+        match outcome {
+            e2e::runtime_api::Outcome::Error { error_message, .. } => {
+                assert!(
+                    error_message.contains("deserialize"),
+                    "{shown}: {error_message}"
+                );
+            }
+            other => panic!("{shown}: {other:?}"),
+        }
+    }
+    let response = function.invoke(&ev("health.json", "-")).response();
+    assert_eq!(status(&response), 200, "{response}");
+}
+
+#[test]
 fn every_response_carries_the_cors_origin() {
     let setup = setup("3600");
     let function = start(&setup, &[]);
