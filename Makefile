@@ -49,7 +49,7 @@ help: ## List the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
-venv: $(VENV_STAMP) ## Create .venv and install the pinned Python tools (moto, boto3, cargo-lambda)
+venv: $(VENV_STAMP) ## Create .venv and install the pinned Python tools (moto, boto3, cargo-lambda, the interop clients)
 
 # An existing .venv is reused (only the install runs); a missing or broken one is created.
 $(VENV_STAMP): $(REQUIREMENTS)

@@ -9,6 +9,9 @@
 #   GATEWAY_PORT          the local API Gateway's port           (default 3000)
 #   AUTHORIZER_CACHE_TTL  overrides the template's AuthorizerCacheTtl for the gateway (seconds)
 #
+# The functions' issuer is the stage URL http://127.0.0.1:$GATEWAY_PORT/dev (discovery at
+# <issuer>/.well-known/openid-configuration), their audience http://127.0.0.1:$GATEWAY_PORT.
+#
 # State (logs, pid files, the functions' env file) lives in .dev/; `make clean-dev` removes it.
 set -euo pipefail
 
@@ -22,6 +25,15 @@ INVOKE_PORT=${INVOKE_PORT:-9000}
 GATEWAY_PORT=${GATEWAY_PORT:-3000}
 host=127.0.0.1
 endpoint=http://$host:$MOTO_PORT
+
+# The template's Environment default, which is also the stage the local gateway serves.
+stage=dev
+# The issuer is the stage URL, as the template derives it from the deployed API (where /token
+# and /.well-known/* live); the audience is the API's base URL. They must differ: the functions
+# refuse equal ones at cold start.
+gateway_url=http://$host:$GATEWAY_PORT
+issuer=$gateway_url/$stage
+audience=$gateway_url
 
 table=users-dev
 keys_secret=/app/dev/auth/signing-keys
@@ -97,7 +109,7 @@ trap on_signal INT TERM
 # The functions and the setup script talk to moto only: no profile, session or inline secret
 # from the developer's shell may leak in (an inline key set would take precedence over moto's).
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN JWT_SECRET JWT_SECRET_PARAM SIGNING_KEYS \
-    SIGNING_KEYS_PARAM
+    SIGNING_KEYS_PARAM TOKEN_ISSUER_PARAM TOKEN_AUDIENCE_PARAM
 export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 
@@ -123,7 +135,9 @@ SIGNING_KEYS_SECRET_ID=$keys_secret
 ACCESS_TOKEN_TTL_PARAM=$ttl_param
 USERS_TABLE=$table
 ROUTE_RULES_PARAM=$rules_param
-RUST_LOG=info
+TOKEN_ISSUER=$issuer
+TOKEN_AUDIENCE=$audience
+LOG_LEVEL=info
 EOF
 
 # cargo lambda watch compiles a function on its first invocation, with `cargo run --bin <name>`.
@@ -135,9 +149,17 @@ cargo build -p local-gateway
 
 # The walkthrough, printed and also saved as .dev/try-it.sh (`bash .dev/try-it.sh` runs it all).
 read -r -d '' try_it <<'EOF' || true
-BASE=http://@HOST@:@PORT@
+ISSUER=@ISSUER@
+BASE=$ISSUER
 USER_JSON='{"username":"alice","password":"correct horse battery staple"}'
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
+
+# discovery: the server metadata at the issuer (OpenID Connect), where the endpoints come from
+METADATA=$(curl -s "$ISSUER/.well-known/openid-configuration")
+echo "$METADATA"; TOKEN_ENDPOINT=$(echo "$METADATA" | field token_endpoint); JWKS_URI=$(echo "$METADATA" | field jwks_uri)
+
+# the same metadata at RFC 8414's URL for this issuer (its path after the well-known segment)
+curl -s -w '\n' "@ROOT@/.well-known/oauth-authorization-server/@STAGE@"
 
 # register: 201 {"message":"registered","username":"alice"} (409 user_exists on a second run)
 curl -si -w '\n' -X POST "$BASE/auth/register" -H 'content-type: application/json' -d "$USER_JSON"
@@ -152,19 +174,21 @@ curl -si -w '\n' "$BASE/me"
 # with the token: 200 {"principalId": "alice", "sub": "alice"}; the authorizer is called
 curl -si -w '\n' "$BASE/me" -H "authorization: Bearer $ACCESS"
 
-# an admin route, same token: 403, decided by the policy cached for this token (no `admin` scope)
+# an admin route, same token: 403 with WWW-Authenticate: Bearer error="insufficient_scope",
+# decided by the policy cached for this token (no `admin` scope)
 curl -si -w '\n' "$BASE/admin/users" -H "authorization: Bearer $ACCESS"
 
-# refresh (a form body this time): 200 with a new pair; the old refresh token is now spent
-TOKENS=$(curl -s -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH")
+# refresh at the discovered token endpoint (a form body this time): 200 with a new pair; the
+# old refresh token (an opaque string) is now spent
+TOKENS=$(curl -s -X POST "$TOKEN_ENDPOINT" -d grant_type=refresh_token -d "refresh_token=$REFRESH")
 echo "$TOKENS"; OLD_REFRESH=$REFRESH; REFRESH=$(echo "$TOKENS" | field refresh_token)
 
-# the public keys that verify these tokens (and the server metadata next to them)
-curl -s -w '\n' "$BASE/.well-known/jwks.json"
+# the public keys that verify the access tokens, at the discovered jwks_uri
+curl -s -w '\n' "$JWKS_URI"
 
 # refreshing again with the spent token is taken as theft: 400, and the whole family is revoked
-curl -s -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$OLD_REFRESH"
-curl -s -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
+curl -s -w '\n' -X POST "$TOKEN_ENDPOINT" -d grant_type=refresh_token -d "refresh_token=$OLD_REFRESH"
+curl -s -w '\n' -X POST "$TOKEN_ENDPOINT" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
 
 # sign in again, then log out: 200 {"message":"logged out"}
 TOKENS=$(curl -s -X POST "$BASE/auth/login" -H 'content-type: application/json' -d "$USER_JSON")
@@ -172,13 +196,14 @@ ACCESS=$(echo "$TOKENS" | field access_token); REFRESH=$(echo "$TOKENS" | field 
 curl -si -w '\n' -X POST "$BASE/auth/logout" -H "authorization: Bearer $ACCESS"
 
 # every refresh token issued before the logout is refused: 400 {"error":"invalid_grant",...}
-curl -si -w '\n' -X POST "$BASE/token" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
+curl -si -w '\n' -X POST "$TOKEN_ENDPOINT" -d grant_type=refresh_token -d "refresh_token=$REFRESH"
 
 # the access token stays valid until it expires (keep them short-lived): /me still answers 200
 curl -si -w '\n' "$BASE/me" -H "authorization: Bearer $ACCESS"
 EOF
-try_it=${try_it//@HOST@/$host}
-try_it=${try_it//@PORT@/$GATEWAY_PORT}
+try_it=${try_it//@ISSUER@/$issuer}
+try_it=${try_it//@ROOT@/$gateway_url}
+try_it=${try_it//@STAGE@/$stage}
 printf '#!/usr/bin/env bash\n# Written by tools/dev.sh; run from the repository root.\nset -eu\n\n%s\n' \
     "$try_it" >"$state/try-it.sh"
 

@@ -16,6 +16,7 @@ fn configs() -> &'static [Arc<Config>] {
             .map(|mode| {
                 let vars: HashMap<&str, &str> = HashMap::from([
                     ("JWT_SECRET", "fuzz-secret-0123456789abcdef-0123456789"),
+                    ("TOKEN_AUDIENCE", "https://api.example.test"),
                     ("AUTHORIZER_RESPONSE", mode),
                     ("TOKEN_SOURCES", "header:authorization,header:x-access-token,query:token,cookie:access_token"),
                     ("ROUTE_RULES", r#"{"rules": [{"route": "GET /health", "public": true}, {"route": "ANY /admin/*", "all_of": ["admin"]}, {"route": "$connect", "authenticated": true}]}"#),

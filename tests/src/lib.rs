@@ -13,6 +13,10 @@ pub mod runtime_api;
 
 use std::path::PathBuf;
 
+/// The audience the harness gives functions that name none (`TOKEN_AUDIENCE`): tokens the tests
+/// sign themselves carry it.
+pub const AUDIENCE: &str = "https://api.example.test";
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

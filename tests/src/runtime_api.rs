@@ -287,10 +287,15 @@ pub fn binary(name: &str) -> PathBuf {
 }
 
 impl Function {
-    /// Starts the binary `name` with exactly `env` (plus the Lambda variables).
+    /// Starts the binary `name` with exactly `env` (plus the Lambda variables and, unless `env`
+    /// names an audience, `TOKEN_AUDIENCE` = [`crate::AUDIENCE`], which access tokens need).
     pub fn start(name: &str, env: &[(&str, &str)]) -> Self {
         let api = RuntimeApi::start();
         let started = Instant::now();
+        let names_audience = env
+            .iter()
+            .any(|(k, _)| *k == "TOKEN_AUDIENCE" || *k == "TOKEN_AUDIENCE_PARAM");
+        let audience = (!names_audience).then_some(("TOKEN_AUDIENCE", crate::AUDIENCE));
         let mut child = Command::new(binary(name))
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
@@ -301,6 +306,7 @@ impl Function {
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
             .env("AWS_REGION", "us-east-1")
             .env("RUST_LOG", "info")
+            .envs(audience)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -30,6 +30,7 @@ const GRANT: Grant<'static> = Grant {
     sub: "carol",
     client_id: "public",
     scope: Some("read"),
+    audience: None,
 };
 
 fn now() -> u64 {
@@ -47,11 +48,17 @@ fn private_set(alg: KeyAlgorithm) -> (Value, Arc<KeySet>) {
 }
 
 fn issue(set: &Arc<KeySet>) -> String {
-    TokenIssuer::new(Arc::clone(set), &TokenSettings::default())
-        .unwrap()
-        .issue_access(&GRANT, now())
-        .unwrap()
-        .token
+    TokenIssuer::new(
+        Arc::clone(set),
+        &TokenSettings {
+            audience: e2e::AUDIENCE.to_owned(),
+            ..TokenSettings::default()
+        },
+    )
+    .unwrap()
+    .issue_access(&GRANT, now())
+    .unwrap()
+    .token
 }
 
 fn allowed(authorizer: &Function, token: &str) -> bool {

@@ -26,7 +26,7 @@ fn token(scope: Option<&str>, extra: Value) -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let mut claims = json!({"iss": "lambda-api", "sub": "carol", "iat": now, "exp": now + 600,
+    let mut claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": "carol", "iat": now, "exp": now + 600,
                             "jti": "j", "type": "access"});
     if let Some(scope) = scope {
         claims["scope"] = json!(scope);

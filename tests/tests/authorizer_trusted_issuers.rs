@@ -134,7 +134,14 @@ fn own_keys() -> (String, TokenIssuer) {
     let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
     let text = json!({ "keys": [jwk] }).to_string();
     let set = Arc::new(KeySet::from_json(&text).unwrap());
-    let issuer = TokenIssuer::new(set, &TokenSettings::default()).unwrap();
+    let issuer = TokenIssuer::new(
+        set,
+        &TokenSettings {
+            audience: e2e::AUDIENCE.to_owned(),
+            ..TokenSettings::default()
+        },
+    )
+    .unwrap();
     (text, issuer)
 }
 
@@ -143,6 +150,7 @@ fn own_token(issuer: &TokenIssuer) -> String {
         sub: "bob",
         client_id: "public",
         scope: None,
+        audience: None,
     };
     issuer.issue_access(&grant, now()).unwrap().token
 }

@@ -311,45 +311,74 @@ fn jwks_and_metadata_are_published_with_caching_headers() {
     assert!(published.iter().any(|k| k["kid"] == active["kid"]));
     assert!(published.iter().any(|k| k["kid"] == pending["kid"]));
 
-    let response = function.invoke(&ev("openid-configuration.json")).response();
+    // The issuer `lambda-api` is no URL: no metadata document could tell the truth.
+    for name in [
+        "openid-configuration.json",
+        "oauth-authorization-server.json",
+    ] {
+        let response = function.invoke(&ev(name)).response();
+        assert_eq!(status(&response), 404, "{response}");
+        assert_eq!(body(&response)["error"], "not_found");
+    }
+
+    // With an issuer URL every endpoint hangs off it, whatever Host or X-Forwarded-* say, and
+    // the document is the same at all three paths (RFC 8414 §3.1's path insertion included).
+    let issuer = "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod";
+    let function = issuer_fn(
+        &table,
+        &keys,
+        &[
+            ("TOKEN_ISSUER", issuer),
+            ("ROLE_SCOPES", r#"{"user": ["read"]}"#),
+        ],
+    );
+    let mut spoofed = ev("openid-configuration.json");
+    spoofed["headers"]["host"] = json!("evil.example");
+    spoofed["headers"]["x-forwarded-proto"] = json!("http");
+    let response = function.invoke(&spoofed).response();
     assert_eq!(status(&response), 200, "{response}");
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("public, max-age=300")
+    );
     let meta = body(&response);
-    let base = "https://abc123defg.execute-api.us-east-1.amazonaws.com";
-    assert_eq!(meta["issuer"], "lambda-api");
-    assert_eq!(meta["token_endpoint"], format!("{base}/token"));
-    assert_eq!(meta["revocation_endpoint"], format!("{base}/revoke"));
-    assert_eq!(meta["introspection_endpoint"], format!("{base}/introspect"));
-    assert_eq!(meta["jwks_uri"], format!("{base}/.well-known/jwks.json"));
+    assert_eq!(meta["issuer"], issuer);
+    assert_eq!(meta["token_endpoint"], format!("{issuer}/token"));
+    assert_eq!(meta["revocation_endpoint"], format!("{issuer}/revoke"));
+    assert_eq!(
+        meta["introspection_endpoint"],
+        format!("{issuer}/introspect")
+    );
+    assert_eq!(meta["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
     assert_eq!(
         meta["grant_types_supported"],
         json!(["password", "refresh_token", "client_credentials"])
     );
+    assert_eq!(meta["response_types_supported"], json!(["none"]));
     assert_eq!(meta["scopes_supported"], json!(["read"]));
-
-    // RFC 8414's own path serves the same document; behind a REST API stage the endpoints keep
-    // the stage.
-    let response = function
-        .invoke(&ev("oauth-authorization-server.json"))
-        .response();
-    assert_eq!(status(&response), 200, "{response}");
-    let rfc8414 = body(&response);
-    let staged = format!("{base}/prod");
-    assert_eq!(rfc8414["token_endpoint"], format!("{staged}/token"));
-    assert_eq!(
-        rfc8414["jwks_uri"],
-        format!("{staged}/.well-known/jwks.json")
+    assert!(!meta.to_string().contains("evil.example"));
+    let rfc8414 = body(
+        &function
+            .invoke(&ev("oauth-authorization-server.json"))
+            .response(),
     );
-    assert_eq!(
-        rfc8414["grant_types_supported"],
-        meta["grant_types_supported"]
-    );
-
-    // With an issuer URL, the endpoints hang off it (as API Gateway's JWT authorizer expects).
-    let issuer = "https://auth.example.com/prod";
-    let function = issuer_fn(&table, &keys, &[("TOKEN_ISSUER", issuer)]);
-    let meta = body(&function.invoke(&ev("openid-configuration.json")).response());
-    assert_eq!(meta["issuer"], issuer);
-    assert_eq!(meta["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
+    assert_eq!(rfc8414, meta);
+    let mut inserted = ev("oauth-authorization-server.json");
+    for (path, expected) in [
+        ("/.well-known/oauth-authorization-server/prod", 200),
+        ("/.well-known/oauth-authorization-server/prod/", 200),
+        ("/.well-known/oauth-authorization-server/dev", 404),
+        ("/.well-known/oauth-authorization-server/prod/x", 404),
+    ] {
+        inserted["path"] = json!(path);
+        inserted["resource"] = json!("/.well-known/oauth-authorization-server/{proxy+}");
+        inserted["requestContext"]["path"] = json!(path);
+        let response = function.invoke(&inserted).response();
+        assert_eq!(status(&response), expected, "{path}: {response}");
+        if expected == 200 {
+            assert_eq!(body(&response), meta, "{path}");
+        }
+    }
     // POST is not how these are read.
     let post = with_body(ev("jwks.json"), "{}");
     let mut post = post;
@@ -368,9 +397,15 @@ fn a_reused_refresh_token_revokes_the_whole_family() {
     let second = refresh(&function, r1, None);
     assert_eq!(status(&second), 200, "{second}");
     let r2 = body(&second)["refresh_token"].as_str().unwrap().to_owned();
+    // Refresh tokens are opaque handles, not JWTs: 256 random bits, never the same twice.
+    for token in [r1, r2.as_str()] {
+        assert_eq!(token.len(), 43, "{token}");
+        assert!(!token.contains('.'), "{token}");
+    }
+    assert_ne!(r1, r2);
     assert_eq!(
-        claims_of(&r2)["fam"],
-        claims_of(r1)["fam"],
+        claims_of(body(&second)["access_token"].as_str().unwrap())["fam"],
+        claims_of(first["access_token"].as_str().unwrap())["fam"],
         "rotation stays in the family"
     );
     // The thief (or a replay) presents r1 again: refused, and the family dies.
@@ -432,14 +467,18 @@ fn revocation_introspection_and_logout() {
     assert_eq!(answer["client_id"], "public");
     assert_eq!(answer["token_type"], "Bearer");
     assert!(answer["exp"].as_u64().unwrap() > answer["iat"].as_u64().unwrap());
-    assert_eq!(
-        body(&introspect(&function, client, refresh_token))["active"],
-        true
-    );
-    assert_eq!(
-        body(&introspect(&function, client, "not.a.token")),
-        json!({"active": false})
-    );
+    let answer = body(&introspect(&function, client, refresh_token));
+    assert_eq!(answer["active"], true, "{answer}");
+    assert_eq!(answer["sub"], user.as_str());
+    assert_eq!(answer["client_id"], "public");
+    // RFC 7662 §2.2's token_type is the RFC 6749 type of a token presented to resources.
+    assert!(answer.get("token_type").is_none(), "{answer}");
+    for other in ["not.a.token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        assert_eq!(
+            body(&introspect(&function, client, other)),
+            json!({"active": false})
+        );
+    }
 
     // Revoking the refresh token kills its family; revoking the access token lists it.
     assert_eq!(status(&revoke(&function, refresh_token)), 200);
@@ -629,7 +668,10 @@ fn confidential_clients_own_their_tokens() {
     assert_eq!(status(&response), 200, "{response}");
     let tokens = body(&response);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(claims_of(refresh_token)["client_id"], "svc");
+    assert_eq!(
+        claims_of(tokens["access_token"].as_str().unwrap())["client_id"],
+        "svc"
+    );
     let revoke_body = format!("token={}", form(refresh_token));
 
     // RFC 7009 §2.1: not without svc's credentials (401 with a challenge), not by another client.
@@ -741,6 +783,58 @@ fn revoke_and_introspect_refuse_malformed_requests() {
 }
 
 #[test]
+fn a_token_request_may_name_a_configured_resource() {
+    let table = table();
+    let keys = key_set(KeyAlgorithm::ES256);
+    let orders = "https://orders.example.com";
+    let function = issuer_fn(&table, &keys, &[("TOKEN_RESOURCES", orders)]);
+    create_client(&table, "billing", &["orders:read"]);
+    let ask = |resource: &str| {
+        let text = format!("grant_type=client_credentials&resource={}", form(resource));
+        function
+            .invoke(&v2(
+                "token-client-credentials-basic.json",
+                &text,
+                Some(("billing", CLIENT_SECRET)),
+            ))
+            .response()
+    };
+    // RFC 8707 §2: the resource becomes the audience, so our authorizer (configured for its
+    // own audience) refuses the token: it is for another API.
+    let response = ask(orders);
+    assert_eq!(status(&response), 200, "{response}");
+    let access = body(&response)["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(&access)["aud"], orders);
+    assert!(!allowed(&authorizer(&public(&keys)), &access));
+    // Naming the configured audience is the same as naming none.
+    let response = ask(e2e::AUDIENCE);
+    assert_eq!(status(&response), 200, "{response}");
+    let access = body(&response)["access_token"].as_str().unwrap().to_owned();
+    assert!(allowed(&authorizer(&public(&keys)), &access));
+    // Anything else is invalid_target, for every grant.
+    assert_oauth_error(&ask("https://evil.example"), 400, "invalid_target");
+    let user = user();
+    register(&function, &user);
+    let signed_in = login(&function, &user);
+    let text = format!(
+        "grant_type=refresh_token&refresh_token={}&resource={}",
+        form(signed_in["refresh_token"].as_str().unwrap()),
+        form("urn:unknown")
+    );
+    let refused = function
+        .invoke(&v2("token-refresh-form.json", &text, None))
+        .response();
+    assert_oauth_error(&refused, 400, "invalid_target");
+    // The refused refresh did not spend the token.
+    let response = refresh(
+        &function,
+        signed_in["refresh_token"].as_str().unwrap(),
+        None,
+    );
+    assert_eq!(status(&response), 200, "{response}");
+}
+
+#[test]
 fn client_credentials_issue_narrowed_access_tokens_only() {
     let table = table();
     let keys = key_set(KeyAlgorithm::ES256);
@@ -765,6 +859,11 @@ fn client_credentials_issue_narrowed_access_tokens_only() {
     let claims = claims_of(access);
     assert_eq!(claims["sub"], "billing");
     assert_eq!(claims["client_id"], "billing");
+    // RFC 9068 §2.2: aud (the audience the harness configures), iat, jti, exp.
+    assert_eq!(claims["aud"], e2e::AUDIENCE);
+    for claim in ["iat", "jti", "exp", "iss"] {
+        assert!(claims.get(claim).is_some(), "{claim} in {claims}");
+    }
     assert_eq!(header_of(access)["typ"], "at+jwt");
     assert!(allowed(&authorizer(&public(&keys)), access));
 

@@ -50,12 +50,12 @@ for round in $(seq "$ROUNDS"); do
     for event in rest-token rest-request http-api-v2; do
         extra=()
         [[ $event == rest-token ]] && extra=("${growth[@]}")
-        bench --label "authorizer:$event" --binary "$BIN/authorizer" --env "JWT_SECRET=$SECRET" \
+        bench --label "authorizer:$event" --binary "$BIN/authorizer" --env "JWT_SECRET=$SECRET" --env "TOKEN_AUDIENCE=https://api.example.test" \
             --event "$EVENTS/$event.json" --token "$TOKEN" --expect response "${extra[@]}"
     done
     # A denial: API Gateway's 401 is the error "Unauthorized", and the reason is logged.
     bench --label authorizer:rest-token-expired --binary "$BIN/authorizer" \
-        --env "JWT_SECRET=$SECRET" --event "$EVENTS/rest-token.json" --token "$EXPIRED" \
+        --env "JWT_SECRET=$SECRET" --env "TOKEN_AUDIENCE=https://api.example.test" --event "$EVENTS/rest-token.json" --token "$EXPIRED" \
         --expect error "${growth[@]}"
 done
 

@@ -107,9 +107,25 @@ pub struct Config {
     pub revocation_check: bool,
     /// `REVOCATION_CACHE_TTL`: how long the authorizer trusts a revocation lookup. Default 5 s.
     pub revocation_cache_ttl: Duration,
+    /// `TOKEN_RESOURCES`: the resources (RFC 8707) a token request may name besides the
+    /// audience; a token for one carries it as `aud`.
+    pub resources: Vec<String>,
 }
 
 impl Config {
+    /// The audience of a token for the requested `resource` (RFC 8707 §2): the configured
+    /// audience when none is named, the resource when it is the audience or one of
+    /// `TOKEN_RESOURCES`, else `None` (the request is `invalid_target`).
+    pub fn audience_for<'a>(&'a self, resource: Option<&'a str>) -> Option<&'a str> {
+        match resource {
+            None => Some(&self.tokens.audience),
+            Some(r) if r == self.tokens.audience || self.resources.iter().any(|a| a == r) => {
+                Some(r)
+            }
+            Some(_) => None,
+        }
+    }
+
     /// The scopes a user with `roles` may have: the union of their roles' scopes, sorted.
     pub fn scopes_for_roles(&self, roles: &[String]) -> Vec<String> {
         let mut scopes: Vec<String> = roles
@@ -142,6 +158,9 @@ enum KeysSource {
 struct Spec {
     keys: KeysSource,
     secret: SecretSource,
+    issuer: Setting,
+    audience: Setting,
+    resources: Vec<String>,
     ttl_param: Option<String>,
     tokens: TokenSettings,
     cors: CorsConfig,
@@ -159,6 +178,92 @@ struct Spec {
     trusted_issuers: Option<String>,
     revocation_check: bool,
     revocation_cache_ttl: Duration,
+}
+
+/// A setting given inline or by the name of an SSM parameter holding it.
+enum Setting {
+    Unset,
+    Inline(String),
+    Param(String),
+}
+
+impl Setting {
+    fn from(get: &dyn Fn(&str) -> Option<String>, name: &str, param: &str) -> Self {
+        match (get(name), get(param)) {
+            (Some(value), _) => Self::Inline(value.trim().to_owned()),
+            (None, Some(param)) => Self::Param(param),
+            (None, None) => Self::Unset,
+        }
+    }
+
+    fn param(&self) -> Option<Remote> {
+        match self {
+            Self::Param(name) => Some(Remote::Param(name.clone())),
+            _ => None,
+        }
+    }
+
+    /// The value, with `(name, value)` of where it came from for error messages.
+    fn resolve(
+        &self,
+        name: &str,
+        values: &HashMap<Remote, String>,
+    ) -> Result<Option<(String, String)>, ConfigError> {
+        match self {
+            Self::Unset => Ok(None),
+            Self::Inline(value) => Ok(Some((name.to_owned(), value.clone()))),
+            Self::Param(param) => match values.get(&Remote::Param(param.clone())) {
+                Some(value) => Ok(Some((param.clone(), value.trim().to_owned()))),
+                None => Err(ConfigError::Remote {
+                    name: param.clone(),
+                    message: "value not returned".to_owned(),
+                }),
+            },
+        }
+    }
+}
+
+/// The issuer and the audience, resolved and checked: the audience defaults to the issuer's
+/// origin when the issuer is a URL with a path (the template's stage URL), must be set
+/// otherwise, and never equals the issuer.
+fn issuer_and_audience(
+    issuer: Option<(String, String)>,
+    audience: Option<(String, String)>,
+) -> Result<(String, String), ConfigError> {
+    let (issuer_source, issuer) =
+        issuer.unwrap_or_else(|| ("TOKEN_ISSUER".to_owned(), TokenSettings::default().issuer));
+    if issuer.is_empty() {
+        return Err(invalid(&issuer_source, "must not be empty"));
+    }
+    let (audience_source, audience) = match audience {
+        Some(found) => found,
+        None => match auth_core::default_audience(&issuer) {
+            Some(origin) => ("TOKEN_AUDIENCE".to_owned(), origin.to_owned()),
+            None => {
+                return Err(invalid(
+                    "TOKEN_AUDIENCE",
+                    &format!(
+                        "is not set, and the issuer {issuer:?} is no URL with a path to derive it \
+                         from; set it to the identifier of the API the access tokens are for \
+                         (RFC 9068 §2.2 requires `aud`)"
+                    ),
+                ));
+            }
+        },
+    };
+    if audience.is_empty() {
+        return Err(invalid(&audience_source, "must not be empty"));
+    }
+    if audience.trim_end_matches('/') == issuer.trim_end_matches('/') {
+        return Err(invalid(
+            &audience_source,
+            &format!(
+                "equals the issuer ({issuer_source}); the audience names the API the access \
+                 tokens are for, the issuer this token service: give them different values"
+            ),
+        ));
+    }
+    Ok((issuer, audience))
 }
 
 /// Where the route rules come from.
@@ -194,9 +299,30 @@ impl Spec {
             return Err(ConfigError::NoSecret);
         }
         let defaults = TokenSettings::default();
+        let issuer = Setting::from(&get, "TOKEN_ISSUER", "TOKEN_ISSUER_PARAM");
+        let audience = Setting::from(&get, "TOKEN_AUDIENCE", "TOKEN_AUDIENCE_PARAM");
+        // Checked now when both are inline, so a bad pair fails at load naming the variable.
+        if !matches!(issuer, Setting::Param(_)) && !matches!(audience, Setting::Param(_)) {
+            issuer_and_audience(
+                issuer.resolve("TOKEN_ISSUER", &HashMap::new())?,
+                audience.resolve("TOKEN_AUDIENCE", &HashMap::new())?,
+            )?;
+        }
+        let resources = get("TOKEN_RESOURCES")
+            .map(|list| comma_list(&list))
+            .unwrap_or_default();
+        if let Some(bad) = resources
+            .iter()
+            .find(|r| !r.contains(':') || r.contains('#') || r.contains(char::is_whitespace))
+        {
+            return Err(invalid(
+                "TOKEN_RESOURCES",
+                &format!("{bad:?} is not an absolute URI without a fragment (RFC 8707 §2)"),
+            ));
+        }
         let tokens = TokenSettings {
-            issuer: get("TOKEN_ISSUER").unwrap_or(defaults.issuer),
-            audience: get("TOKEN_AUDIENCE"),
+            issuer: defaults.issuer,
+            audience: defaults.audience,
             access_ttl_secs: parse_secs(
                 "ACCESS_TOKEN_TTL",
                 get("ACCESS_TOKEN_TTL"),
@@ -265,6 +391,9 @@ impl Spec {
         Ok(Self {
             keys,
             secret,
+            issuer,
+            audience,
+            resources,
             public_client_id,
             role_scopes,
             default_roles,
@@ -303,6 +432,8 @@ impl Spec {
         if let SecretSource::Param(name) = &self.secret {
             names.push(Remote::Param(name.clone()));
         }
+        names.extend(self.issuer.param());
+        names.extend(self.audience.param());
         names.extend(self.ttl_param.iter().cloned().map(Remote::Param));
         if let RulesSource::Param(name) = &self.rules {
             names.push(Remote::Param(name.clone()));
@@ -345,6 +476,10 @@ impl Spec {
             None => set,
         });
         let mut tokens = self.tokens.clone();
+        (tokens.issuer, tokens.audience) = issuer_and_audience(
+            self.issuer.resolve("TOKEN_ISSUER", values)?,
+            self.audience.resolve("TOKEN_AUDIENCE", values)?,
+        )?;
         if let Some(name) = &self.ttl_param {
             let ttl = value(Remote::Param(name.clone()))?;
             tokens.access_ttl_secs =
@@ -365,6 +500,7 @@ impl Spec {
             trusted_issuers: self.trusted_issuers.clone(),
             revocation_check: self.revocation_check,
             revocation_cache_ttl: self.revocation_cache_ttl,
+            resources: self.resources.clone(),
             token_sources: self.token_sources.clone(),
             route_rules,
             context_claims: self.context_claims.clone(),
@@ -623,12 +759,129 @@ mod tests {
 
     const SECRET: &str = "config-test-secret-0123456789abcdef";
 
+    /// The spec of `vars`, with a URL issuer (whose origin is the audience) unless they say
+    /// otherwise.
     fn spec(vars: &[(&str, &str)]) -> Result<Spec, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let mut map = HashMap::from([(
+            "TOKEN_ISSUER".to_owned(),
+            "https://auth.example.com/dev".to_owned(),
+        )]);
+        map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         Spec::from_lookup(&|key| map.get(key).cloned())
+    }
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        spec(vars)?.build(&HashMap::new())
+    }
+
+    #[test]
+    fn the_audience_defaults_to_the_origin_of_the_issuer() {
+        let config = config(&[("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(config.tokens.issuer, "https://auth.example.com/dev");
+        assert_eq!(config.tokens.audience, "https://auth.example.com");
+    }
+
+    #[test]
+    fn an_issuer_without_a_path_needs_an_audience() {
+        for issuer in ["lambda-api", "https://auth.example.com"] {
+            let err = spec(&[("JWT_SECRET", SECRET), ("TOKEN_ISSUER", issuer)])
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, ConfigError::Invalid { name, .. } if name == "TOKEN_AUDIENCE"),
+                "{err}"
+            );
+        }
+        let config = config(&[
+            ("JWT_SECRET", SECRET),
+            ("TOKEN_ISSUER", "lambda-api"),
+            ("TOKEN_AUDIENCE", "orders"),
+        ])
+        .unwrap();
+        assert_eq!(config.tokens.issuer, "lambda-api");
+        assert_eq!(config.tokens.audience, "orders");
+    }
+
+    #[test]
+    fn an_audience_equal_to_the_issuer_is_refused() {
+        for audience in [
+            "https://auth.example.com/dev",
+            "https://auth.example.com/dev/",
+        ] {
+            let err = spec(&[("JWT_SECRET", SECRET), ("TOKEN_AUDIENCE", audience)])
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, ConfigError::Invalid { name, .. } if name == "TOKEN_AUDIENCE"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn issuer_and_audience_can_come_from_ssm() {
+        let spec = Spec::from_lookup(&|key| match key {
+            "JWT_SECRET" => Some(SECRET.to_owned()),
+            "TOKEN_ISSUER_PARAM" => Some("/app/auth/issuer".to_owned()),
+            "TOKEN_AUDIENCE_PARAM" => Some("/app/auth/audience".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let names = spec.remote_names();
+        assert!(names.contains(&Remote::Param("/app/auth/issuer".into())));
+        assert!(names.contains(&Remote::Param("/app/auth/audience".into())));
+        let values = HashMap::from([
+            (
+                Remote::Param("/app/auth/issuer".into()),
+                "https://abc.execute-api.us-east-1.amazonaws.com/prod".to_owned(),
+            ),
+            (
+                Remote::Param("/app/auth/audience".into()),
+                "https://abc.execute-api.us-east-1.amazonaws.com/prod".to_owned(),
+            ),
+        ]);
+        let err = spec.build(&values).err().unwrap();
+        assert!(
+            matches!(&err, ConfigError::Invalid { name, .. } if name == "/app/auth/audience"),
+            "{err}"
+        );
+        let mut values = values;
+        values.insert(
+            Remote::Param("/app/auth/audience".into()),
+            "https://abc.execute-api.us-east-1.amazonaws.com".to_owned(),
+        );
+        let config = spec.build(&values).unwrap();
+        assert_eq!(
+            config.tokens.issuer,
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+        );
+    }
+
+    #[test]
+    fn requested_resources_come_from_the_allow_list() {
+        let config = config(&[
+            ("JWT_SECRET", SECRET),
+            ("TOKEN_RESOURCES", "https://orders.example.com, urn:billing"),
+        ])
+        .unwrap();
+        assert_eq!(config.audience_for(None), Some("https://auth.example.com"));
+        assert_eq!(
+            config.audience_for(Some("https://auth.example.com")),
+            Some("https://auth.example.com")
+        );
+        assert_eq!(
+            config.audience_for(Some("urn:billing")),
+            Some("urn:billing")
+        );
+        assert_eq!(config.audience_for(Some("https://evil.example")), None);
+        assert!(spec(&[("JWT_SECRET", SECRET), ("TOKEN_RESOURCES", "orders")]).is_err());
+        assert!(
+            spec(&[
+                ("JWT_SECRET", SECRET),
+                ("TOKEN_RESOURCES", "https://a.example/#x")
+            ])
+            .is_err()
+        );
     }
 
     #[test]
@@ -725,16 +978,16 @@ mod tests {
 
     #[test]
     fn response_mode_and_audience_parse() {
-        let spec = spec(&[
+        let config = config(&[
             ("JWT_SECRET", SECRET),
             ("AUTHORIZER_RESPONSE", "IAM"),
             ("TOKEN_AUDIENCE", "orders"),
             ("TOKEN_ISSUER", "https://auth.example.com"),
         ])
         .unwrap();
-        assert_eq!(spec.authorizer_response, ResponseMode::Iam);
-        assert_eq!(spec.tokens.audience.as_deref(), Some("orders"));
-        assert_eq!(spec.tokens.issuer, "https://auth.example.com");
+        assert_eq!(config.authorizer_response, ResponseMode::Iam);
+        assert_eq!(config.tokens.audience, "orders");
+        assert_eq!(config.tokens.issuer, "https://auth.example.com");
     }
 
     #[test]

@@ -1,41 +1,105 @@
-//! Refresh-token families (RFC 9700 §4.14.2): one item per sign-in, holding the `jti` of the only
-//! refresh token of the family that may still be used.
+//! Refresh-token families (RFC 9700 §4.14.2) and the refresh tokens of each.
 //!
-//! Every refresh rotates: a conditional UpdateItem replaces `current_jti` only if it is still
-//! the presented one, the family is not revoked and not past its absolute end. When that write
-//! fails, a consistent read says why; a presented token that is no longer current is a reuse:
-//! the family is revoked, so both the thief and the legitimate holder must sign in again.
+//! A family is one sign-in: `generation` counts its refresh tokens, and only the token of the
+//! current generation may be used. Each refresh token is an opaque handle stored by its SHA-256
+//! digest (`REFRESH#<digest>`) with its family and generation, and a copy of what the family
+//! grants (client, scope, end), so a refresh reads one item before it writes.
+//!
+//! A refresh is one TransactWriteItems: the family moves to the next generation only if it is
+//! still at the presented one, not revoked and not past its absolute end, and the successor's
+//! item is put in the same transaction. When the family's condition fails, a consistent read
+//! says why; a presented token of an older generation is a reuse: the family is revoked, so both
+//! the thief and the legitimate holder must sign in again.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use crate::error::StoreError;
-use crate::store::{Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
+use crate::store::{Item, Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
 
 /// A family as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Family {
     /// The user.
     pub sub: String,
-    /// The family id (the refresh tokens' `fam` claim).
+    /// The family id (the access tokens' `fam` claim).
     pub id: String,
-    /// The `jti` of the one refresh token that may be used next.
-    pub current_jti: String,
+    /// The generation of the one refresh token that may be used next (the first is 0).
+    pub generation: u64,
     /// The client the family was issued to.
     pub client_id: String,
     /// The scope granted at sign-in (refreshes may narrow it, never widen it).
     pub scope: Option<String>,
+    /// When the family was started (the sign-in), epoch seconds.
+    pub issued_at: u64,
     /// Absolute end, epoch seconds (also the item's TTL).
     pub expires_at: u64,
     /// Why the family was revoked, when it was.
     pub revoked: Option<String>,
 }
 
+/// A refresh token as stored, found by the digest of the handle the client holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRecord {
+    /// SHA-256 of the handle, base64url (`auth_core::RefreshToken::digest`).
+    pub digest: String,
+    /// The user.
+    pub sub: String,
+    /// The family.
+    pub family: String,
+    /// Its generation in the family.
+    pub generation: u64,
+    /// The client the family was issued to.
+    pub client_id: String,
+    /// The family's scope.
+    pub scope: Option<String>,
+    /// When this token was issued, epoch seconds.
+    pub issued_at: u64,
+    /// When this token expires (at the latest the family's end), epoch seconds; also its TTL.
+    pub expires_at: u64,
+    /// The family's absolute end, epoch seconds.
+    pub family_expires_at: u64,
+}
+
+impl RefreshRecord {
+    /// The first token of `family`, with the handle digest `digest`, living `ttl_secs` from the
+    /// family's start, never past its end.
+    pub fn first(family: &Family, digest: String, ttl_secs: u64) -> Self {
+        Self {
+            digest,
+            sub: family.sub.clone(),
+            family: family.id.clone(),
+            generation: family.generation,
+            client_id: family.client_id.clone(),
+            scope: family.scope.clone(),
+            issued_at: family.issued_at,
+            expires_at: family
+                .issued_at
+                .saturating_add(ttl_secs)
+                .min(family.expires_at),
+            family_expires_at: family.expires_at,
+        }
+    }
+
+    /// The record of the token that follows this one in its family: the next generation, with
+    /// the handle digest `digest`, issued at `now` and living `ttl_secs`, never past the
+    /// family's end.
+    pub fn successor(&self, digest: String, now: u64, ttl_secs: u64) -> Self {
+        Self {
+            digest,
+            generation: self.generation.saturating_add(1),
+            issued_at: now,
+            expires_at: now.saturating_add(ttl_secs).min(self.family_expires_at),
+            ..self.clone()
+        }
+    }
+}
+
 /// Why a rotation was refused.
 #[derive(Debug)]
 pub enum RotateError {
-    /// No such family (never existed, logged out, or removed by TTL).
+    /// No such family (never existed, or removed by TTL).
     Unknown,
-    /// The family was revoked earlier.
+    /// The family was revoked earlier (by logout, revocation or reuse detection).
     Revoked,
     /// Past the family's absolute lifetime.
     Expired,
@@ -52,33 +116,114 @@ impl From<StoreError> for RotateError {
 }
 
 fn family_sk(id: &str) -> AttributeValue {
-    s(format!("FAMILY#{id}"))
+    s(format!("{FAMILY_PREFIX}{id}"))
 }
 
 /// The prefix of family sort keys.
 pub(crate) const FAMILY_PREFIX: &str = "FAMILY#";
 
+const REFRESH_SK: &str = "REFRESH";
+
+fn refresh_pk(digest: &str) -> AttributeValue {
+    s(format!("REFRESH#{digest}"))
+}
+
+/// The Put of a refresh token's item, refused if one with the same digest exists.
+fn put_refresh(table: &str, record: &RefreshRecord) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder()
+        .table_name(table)
+        .item("pk", refresh_pk(&record.digest))
+        .item("sk", s(REFRESH_SK))
+        .item("sub", s(&record.sub))
+        .item("family", s(&record.family))
+        .item("generation", n(record.generation))
+        .item("client_id", s(&record.client_id))
+        .item("issued_at", n(record.issued_at))
+        .item("expires_at", n(record.expires_at))
+        .item("family_expires_at", n(record.family_expires_at))
+        .item("ttl", n(record.expires_at))
+        .condition_expression("attribute_not_exists(pk)");
+    if let Some(scope) = &record.scope {
+        put = put.item("scope", s(scope));
+    }
+    let put = put
+        .build()
+        .map_err(|err| dynamo("TransactWriteItems", err))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn family_from(sub: &str, id: &str, item: &Item) -> Result<Family, StoreError> {
+    Ok(Family {
+        sub: sub.to_owned(),
+        id: id.to_owned(),
+        generation: get_n(item, "generation")?,
+        client_id: get_s(item, "client_id")?.to_owned(),
+        scope: get_s(item, "scope").ok().map(str::to_owned),
+        issued_at: get_n(item, "issued_at")?,
+        expires_at: get_n(item, "expires_at")?,
+        revoked: get_s(item, "revoked").ok().map(str::to_owned),
+    })
+}
+
 impl Store {
-    /// Starts a family at sign-in.
-    pub async fn create_family(&self, family: &Family) -> Result<(), StoreError> {
-        let mut put = self
-            .client
-            .put_item()
+    /// Starts a family at sign-in with its first refresh token (generation 0): both items in one
+    /// transaction, so neither exists without the other.
+    pub async fn start_family(
+        &self,
+        family: &Family,
+        first: &RefreshRecord,
+    ) -> Result<(), StoreError> {
+        let operation = "TransactWriteItems";
+        let mut put = Put::builder()
             .table_name(&self.table)
             .item("pk", user_pk(&family.sub))
             .item("sk", family_sk(&family.id))
-            .item("current_jti", s(&family.current_jti))
+            .item("generation", n(family.generation))
             .item("client_id", s(&family.client_id))
+            .item("issued_at", n(family.issued_at))
             .item("expires_at", n(family.expires_at))
             .item("ttl", n(family.expires_at))
             .condition_expression("attribute_not_exists(pk)");
         if let Some(scope) = &family.scope {
             put = put.item("scope", s(scope));
         }
-        match conditional(put.send().await, "PutItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::AlreadyExists),
+        let put = put.build().map_err(|err| dynamo(operation, err))?;
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            put_refresh(&self.table, first)?,
+        ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::AlreadyExists),
         }
+    }
+
+    /// The refresh token whose handle has `digest`, if any (strongly consistent read).
+    pub async fn find_refresh(&self, digest: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", refresh_pk(digest))
+            .key("sk", s(REFRESH_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dynamo("GetItem", err))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        Ok(Some(RefreshRecord {
+            digest: digest.to_owned(),
+            sub: get_s(&item, "sub")?.to_owned(),
+            family: get_s(&item, "family")?.to_owned(),
+            generation: get_n(&item, "generation")?,
+            client_id: get_s(&item, "client_id")?.to_owned(),
+            scope: get_s(&item, "scope").ok().map(str::to_owned),
+            issued_at: get_n(&item, "issued_at")?,
+            expires_at: get_n(&item, "expires_at")?,
+            family_expires_at: get_n(&item, "family_expires_at")?,
+        }))
     }
 
     /// The family, if it exists (strongly consistent read).
@@ -93,75 +238,58 @@ impl Store {
             .send()
             .await
             .map_err(|err| dynamo("GetItem", err))?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        Ok(Some(Family {
-            sub: sub.to_owned(),
-            id: id.to_owned(),
-            current_jti: get_s(&item, "current_jti")?.to_owned(),
-            client_id: get_s(&item, "client_id")?.to_owned(),
-            scope: get_s(&item, "scope").ok().map(str::to_owned),
-            expires_at: get_n(&item, "expires_at")?,
-            revoked: get_s(&item, "revoked").ok().map(str::to_owned),
-        }))
+        output
+            .item
+            .map(|item| family_from(sub, id, &item))
+            .transpose()
     }
 
-    /// Replaces the family's current token `presented_jti` by `new_jti`, decided by one
-    /// conditional write. On refusal, a token that is not current revokes the family
-    /// ([`RotateError::ReuseDetected`]). Returns the family as it was before the rotation.
+    /// Moves the family of `presented` to the generation of `successor` and stores the
+    /// successor, decided by one transaction. On refusal, a presented token of an older
+    /// generation revokes the family ([`RotateError::ReuseDetected`]).
     pub async fn rotate_family(
         &self,
-        sub: &str,
-        id: &str,
-        presented_jti: &str,
-        new_jti: &str,
+        presented: &RefreshRecord,
+        successor: &RefreshRecord,
         now: u64,
-    ) -> Result<Family, RotateError> {
-        let result = self
-            .client
-            .update_item()
+    ) -> Result<(), RotateError> {
+        let operation = "TransactWriteItems";
+        let advance = Update::builder()
             .table_name(&self.table)
-            .key("pk", user_pk(sub))
-            .key("sk", family_sk(id))
-            .update_expression("SET current_jti = :new, rotated_at = :now")
+            .key("pk", user_pk(&presented.sub))
+            .key("sk", family_sk(&presented.family))
+            .update_expression("SET generation = :next, rotated_at = :now")
             .condition_expression(
-                "attribute_exists(pk) AND current_jti = :old AND attribute_not_exists(revoked) \
+                "attribute_exists(pk) AND generation = :gen AND attribute_not_exists(revoked) \
                  AND expires_at > :now",
             )
-            .expression_attribute_values(":new", s(new_jti))
-            .expression_attribute_values(":old", s(presented_jti))
+            .expression_attribute_values(":next", n(successor.generation))
+            .expression_attribute_values(":gen", n(presented.generation))
             .expression_attribute_values(":now", n(now))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await;
-        match conditional(result, "UpdateItem")? {
-            Some(output) => {
-                let item = output.attributes.unwrap_or_default();
-                Ok(Family {
-                    sub: sub.to_owned(),
-                    id: id.to_owned(),
-                    current_jti: presented_jti.to_owned(),
-                    client_id: get_s(&item, "client_id")?.to_owned(),
-                    scope: get_s(&item, "scope").ok().map(str::to_owned),
-                    expires_at: get_n(&item, "expires_at")?,
-                    revoked: None,
-                })
-            }
-            None => {
-                // The write decided; this read only explains the refusal.
-                let Some(family) = self.find_family(sub, id).await? else {
-                    return Err(RotateError::Unknown);
-                };
-                if family.revoked.is_some() {
-                    Err(RotateError::Revoked)
-                } else if family.expires_at <= now {
-                    Err(RotateError::Expired)
-                } else {
-                    self.revoke_family(sub, id, "reuse").await?;
-                    Err(RotateError::ReuseDetected)
-                }
-            }
+            .build()
+            .map_err(|err| dynamo(operation, err))?;
+        let items = vec![
+            TransactWriteItem::builder().update(advance).build(),
+            put_refresh(&self.table, successor)?,
+        ];
+        if self.transact(items).await?.is_ok() {
+            return Ok(());
+        }
+        // The write decided; this read only explains the refusal.
+        let Some(family) = self.find_family(&presented.sub, &presented.family).await? else {
+            return Err(RotateError::Unknown);
+        };
+        if family.revoked.is_some() {
+            Err(RotateError::Revoked)
+        } else if family.expires_at <= now {
+            Err(RotateError::Expired)
+        } else if family.generation != presented.generation {
+            self.revoke_family(&presented.sub, &presented.family, "reuse")
+                .await?;
+            Err(RotateError::ReuseDetected)
+        } else {
+            // The family is as presented: only the successor's digest collided (2^-256).
+            Err(RotateError::Store(StoreError::AlreadyExists))
         }
     }
 

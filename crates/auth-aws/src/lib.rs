@@ -17,7 +17,7 @@ mod users;
 pub use clients::ClientRecord;
 pub use config::{AllowedOrigins, Config, ConfigLoader, CorsConfig, ResponseMode};
 pub use error::{ConfigError, StoreError};
-pub use families::{Family, RotateError};
+pub use families::{Family, RefreshRecord, RotateError};
 pub use lockouts::LockKey;
 pub use remote::{Remote, RemoteCache};
 pub use revocation::RevocationState;

@@ -3,8 +3,11 @@
 //! Item layout (see docs/DESIGN.md):
 //! - user profile: `pk = USER#<username>`, `sk = PROFILE`, `password_hash`, `created_at`,
 //!   `roles`, `logout_at` (set by logout);
-//! - refresh-token family: `pk = USER#<username>`, `sk = FAMILY#<id>`, `current_jti`,
-//!   `client_id`, `scope`, `expires_at` (absolute end), `revoked` (reason), `ttl`;
+//! - refresh-token family: `pk = USER#<username>`, `sk = FAMILY#<id>`, `generation` (of the one
+//!   usable refresh token), `client_id`, `scope`, `issued_at`, `expires_at` (absolute end),
+//!   `rotated_at`, `revoked` (reason), `ttl`;
+//! - refresh token: `pk = REFRESH#<sha256 of the handle>`, `sk = REFRESH`, `sub`, `family`,
+//!   `generation`, `client_id`, `scope`, `issued_at`, `expires_at`, `ttl`;
 //! - revoked access token: `pk = REVOKED#<jti>`, `sk = REVOKED`, `sub`, `ttl` (its `exp`);
 //! - client: `pk = CLIENT#<client_id>`, `sk = CLIENT`, `secret_hash`, `scopes`, `name`;
 //! - failure counter: `pk = LOCK#<user|client|ip>#<key>`, `sk = LOCK`, `failures`,
@@ -167,6 +170,19 @@ impl Store {
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().condition_check(check).build(),
         ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::AlreadyExists),
+        }
+    }
+
+    /// Runs one TransactWriteItems. `Ok(Err(failed))` when it was cancelled because the
+    /// conditions of the items at the indices `failed` did not hold; other failures are errors.
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<usize>>, StoreError> {
+        let operation = "TransactWriteItems";
         // A transaction that collides with another one in flight on the same items is
         // cancelled with TransactionConflict: asked again, it sees that one's outcome.
         for attempt in 0..3u64 {
@@ -177,21 +193,30 @@ impl Store {
                 .send()
                 .await;
             let err = match result {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(Ok(())),
                 Err(err) => err,
             };
-            let codes: Vec<String> = match err.as_service_error() {
+            let codes: Vec<Option<String>> = match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
                     .cancellation_reasons()
                     .iter()
-                    .filter_map(|r| r.code().map(str::to_owned))
+                    .map(|r| r.code().map(str::to_owned))
                     .collect(),
                 _ => return Err(dynamo(operation, err)),
             };
-            if codes.iter().any(|c| c == "ConditionalCheckFailed") {
-                return Err(StoreError::AlreadyExists);
+            let failed: Vec<usize> = codes
+                .iter()
+                .enumerate()
+                .filter(|(_, code)| code.as_deref() == Some("ConditionalCheckFailed"))
+                .map(|(index, _)| index)
+                .collect();
+            if !failed.is_empty() {
+                return Ok(Err(failed));
             }
-            if !codes.iter().any(|c| c == "TransactionConflict") || attempt == 2 {
+            let conflict = codes
+                .iter()
+                .any(|c| c.as_deref() == Some("TransactionConflict"));
+            if !conflict || attempt == 2 {
                 return Err(dynamo(operation, err));
             }
             tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt + 1))).await;

@@ -27,13 +27,70 @@ async fn put(name: &str, value: &str, kind: ParameterType) {
         .unwrap();
 }
 
+/// Loads `vars`, with a URL issuer (its origin is the audience) unless they name one.
 async fn load(vars: &[(&str, String)]) -> Result<ConfigLoader, ConfigError> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect();
+    let mut map = HashMap::from([(
+        "TOKEN_ISSUER".to_owned(),
+        "https://auth.example.com/dev".to_owned(),
+    )]);
+    map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     let sdk = emulator_sdk_config(&moto().endpoint).await;
     ConfigLoader::from_lookup(|key| map.get(key).cloned(), Some(sdk)).await
+}
+
+#[tokio::test]
+async fn issuer_and_audience_come_from_ssm() {
+    let app = e2e::unique("app");
+    let issuer_param = format!("/{app}/auth/token/issuer");
+    let audience_param = format!("/{app}/auth/token/audience");
+    put(
+        &issuer_param,
+        "https://abc.execute-api.us-east-1.amazonaws.com/prod",
+        ParameterType::String,
+    )
+    .await;
+    put(
+        &audience_param,
+        "https://abc.execute-api.us-east-1.amazonaws.com",
+        ParameterType::String,
+    )
+    .await;
+    let loader = load(&[
+        ("JWT_SECRET", SECRET.to_owned()),
+        ("TOKEN_ISSUER", String::new()),
+        ("TOKEN_ISSUER_PARAM", issuer_param),
+        ("TOKEN_AUDIENCE_PARAM", audience_param.clone()),
+    ])
+    .await
+    .unwrap();
+    let config = loader.current().await;
+    assert_eq!(
+        config.tokens.issuer,
+        "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+    );
+    assert_eq!(
+        config.tokens.audience,
+        "https://abc.execute-api.us-east-1.amazonaws.com"
+    );
+    // A parameter that makes the audience the issuer fails the cold start, naming it.
+    put(
+        &audience_param,
+        "https://abc.execute-api.us-east-1.amazonaws.com/prod",
+        ParameterType::String,
+    )
+    .await;
+    let err = load(&[
+        ("JWT_SECRET", SECRET.to_owned()),
+        (
+            "TOKEN_ISSUER",
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod".to_owned(),
+        ),
+        ("TOKEN_AUDIENCE_PARAM", audience_param.clone()),
+    ])
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains(&audience_param), "{err}");
 }
 
 #[tokio::test]
@@ -54,6 +111,7 @@ async fn secret_and_token_time_come_from_ssm() {
         sub: "alice",
         client_id: "public",
         scope: None,
+        audience: None,
     };
     let access = config
         .issuer

@@ -7,7 +7,8 @@
 )]
 
 use auth_aws::{
-    ClientRecord, Family, LockKey, NewUser, RotateError, Store, StoreError, emulator_sdk_config,
+    ClientRecord, Family, LockKey, NewUser, RefreshRecord, RotateError, Store, StoreError,
+    emulator_sdk_config,
 };
 use auth_core::LockoutPolicy;
 use e2e::moto::moto;
@@ -28,16 +29,39 @@ fn alice() -> NewUser<'static> {
     }
 }
 
-fn family(id: &str, jti: &str, expires_at: u64) -> Family {
+fn family(id: &str, expires_at: u64) -> Family {
     Family {
         sub: "alice".into(),
         id: id.into(),
-        current_jti: jti.into(),
+        generation: 0,
         client_id: "public".into(),
         scope: Some("read write".into()),
+        issued_at: 10,
         expires_at,
         revoked: None,
     }
+}
+
+/// Starts family `id` whose first refresh token has the digest `digest`; its record.
+async fn start(store: &Store, id: &str, digest: &str, expires_at: u64) -> RefreshRecord {
+    let family = family(id, expires_at);
+    let first = RefreshRecord::first(&family, digest.into(), 604_800);
+    store.start_family(&family, &first).await.unwrap();
+    first
+}
+
+/// Rotates `presented` into a successor with the digest `digest`.
+async fn rotate(
+    store: &Store,
+    presented: &RefreshRecord,
+    digest: &str,
+    now: u64,
+) -> Result<RefreshRecord, RotateError> {
+    let next = presented.successor(digest.into(), now, 604_800);
+    store
+        .rotate_family(presented, &next, now)
+        .await
+        .map(|()| next)
 }
 
 const FAR: u64 = 4_000_000_000;
@@ -95,53 +119,63 @@ async fn concurrent_registrations_have_exactly_one_winner() {
 #[tokio::test]
 async fn rotation_moves_the_family_to_the_new_token() {
     let store = store().await;
-    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
-    let before = store
-        .rotate_family("alice", "f1", "r1", "r2", 100)
-        .await
-        .unwrap();
-    assert_eq!(before.scope.as_deref(), Some("read write"));
-    assert_eq!(before.expires_at, FAR);
+    let r1 = start(&store, "f1", "d1", FAR).await;
+    let found = store.find_refresh("d1").await.unwrap().unwrap();
+    assert_eq!(found, r1);
+    assert_eq!(found.scope.as_deref(), Some("read write"));
+    assert_eq!(found.family_expires_at, FAR);
+    assert_eq!(found.expires_at, 10 + 604_800);
+    let r2 = rotate(&store, &r1, "d2", 100).await.unwrap();
+    assert_eq!(store.find_refresh("d2").await.unwrap().unwrap(), r2);
     let now = store.find_family("alice", "f1").await.unwrap().unwrap();
-    assert_eq!(now.current_jti, "r2");
+    assert_eq!(now.generation, 1);
+    assert_eq!(r2.generation, 1);
     // The next rotation starts from r2.
-    store
-        .rotate_family("alice", "f1", "r2", "r3", 101)
-        .await
-        .unwrap();
+    rotate(&store, &r2, "d3", 101).await.unwrap();
+    assert!(store.find_refresh("unknown").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_token_never_outlives_its_family() {
+    let store = store().await;
+    let r1 = start(&store, "f1", "d1", 1_000).await;
+    assert_eq!(r1.expires_at, 1_000);
+    let r2 = rotate(&store, &r1, "d2", 900).await.unwrap();
+    assert_eq!(r2.expires_at, 1_000);
 }
 
 #[tokio::test]
 async fn a_rotated_token_presented_again_revokes_the_family() {
     let store = store().await;
-    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
-    store
-        .rotate_family("alice", "f1", "r1", "r2", 100)
-        .await
-        .unwrap();
+    let r1 = start(&store, "f1", "d1", FAR).await;
+    let r2 = rotate(&store, &r1, "d2", 100).await.unwrap();
     assert!(matches!(
-        store.rotate_family("alice", "f1", "r1", "x", 101).await,
+        rotate(&store, &r1, "x", 101).await,
         Err(RotateError::ReuseDetected)
     ));
     // The legitimate holder's current token is dead too.
     assert!(matches!(
-        store.rotate_family("alice", "f1", "r2", "r3", 102).await,
+        rotate(&store, &r2, "d3", 102).await,
         Err(RotateError::Revoked)
     ));
     let family = store.find_family("alice", "f1").await.unwrap().unwrap();
     assert_eq!(family.revoked.as_deref(), Some("reuse"));
+    // The refused rotations stored no successor.
+    assert!(store.find_refresh("x").await.unwrap().is_none());
+    assert!(store.find_refresh("d3").await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn unknown_and_expired_families_are_refused() {
     let store = store().await;
+    let orphan = RefreshRecord::first(&family("nope", FAR), "d0".into(), 604_800);
     assert!(matches!(
-        store.rotate_family("alice", "nope", "r1", "r2", 100).await,
+        rotate(&store, &orphan, "d1", 100).await,
         Err(RotateError::Unknown)
     ));
-    store.create_family(&family("old", "r1", 50)).await.unwrap();
+    let old = start(&store, "old", "d2", 50).await;
     assert!(matches!(
-        store.rotate_family("alice", "old", "r1", "r2", 100).await,
+        rotate(&store, &old, "d3", 100).await,
         Err(RotateError::Expired)
     ));
 }
@@ -149,15 +183,12 @@ async fn unknown_and_expired_families_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_rotations_of_one_token_have_one_winner_and_revoke_the_family() {
     let store = store().await;
-    store.create_family(&family("f1", "r1", FAR)).await.unwrap();
+    let r1 = start(&store, "f1", "d1", FAR).await;
     let tasks: Vec<_> = (0..6)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .rotate_family("alice", "f1", "r1", &format!("n{i}"), 100)
-                    .await
-            })
+            let r1 = r1.clone();
+            tokio::spawn(async move { rotate(&store, &r1, &format!("n{i}"), 100).await })
         })
         .collect();
     let mut wins = 0;
@@ -180,12 +211,14 @@ async fn concurrent_rotations_of_one_token_have_one_winner_and_revoke_the_family
 async fn logout_revokes_every_family_and_records_the_time() {
     let store = store().await;
     store.create_user(&alice()).await.unwrap();
-    store.create_family(&family("f1", "a", FAR)).await.unwrap();
-    store.create_family(&family("f2", "b", FAR)).await.unwrap();
+    let tokens = [
+        start(&store, "f1", "a", FAR).await,
+        start(&store, "f2", "b", FAR).await,
+    ];
     assert_eq!(store.end_sessions("alice", 1_000).await.unwrap(), 2);
-    for (id, jti) in [("f1", "a"), ("f2", "b")] {
+    for token in &tokens {
         assert!(matches!(
-            store.rotate_family("alice", id, jti, "z", 1_001).await,
+            rotate(&store, token, &format!("{}-next", token.digest), 1_001).await,
             Err(RotateError::Revoked)
         ));
     }
@@ -365,7 +398,7 @@ async fn user_names_and_client_ids_never_coincide() {
 async fn a_revoked_family_revokes_its_access_tokens() {
     let store = store().await;
     store.create_user(&alice()).await.unwrap();
-    store.create_family(&family("f1", "a", FAR)).await.unwrap();
+    start(&store, "f1", "a", FAR).await;
     let live = store
         .revocation_state("alice", "j1", Some("f1"), true)
         .await
@@ -378,7 +411,7 @@ async fn a_revoked_family_revokes_its_access_tokens() {
         .unwrap();
     assert!(state.family_revoked && state.rejects(10));
     // Another family, or none, is not affected.
-    store.create_family(&family("f2", "b", FAR)).await.unwrap();
+    start(&store, "f2", "b", FAR).await;
     for fam in [Some("f2"), None] {
         let state = store
             .revocation_state("alice", "j2", fam, true)

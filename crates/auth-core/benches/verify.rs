@@ -20,6 +20,7 @@ const GRANT: Grant<'static> = Grant {
     sub: "alice@example.com",
     client_id: "public",
     scope: Some("read write"),
+    audience: None,
 };
 
 fn bench(c: &mut Criterion) {

@@ -75,7 +75,7 @@ pub enum VerifyError {
     /// `iss` is not the configured issuer.
     #[error("token issuer is not accepted")]
     WrongIssuer,
-    /// `aud` does not name the configured audience, or names one when none is configured.
+    /// `aud` does not name the configured audience.
     #[error("token audience is not accepted")]
     WrongAudience,
     /// A required claim is missing.

@@ -1,4 +1,4 @@
-//! Issuing signed access and refresh tokens.
+//! Issuing signed access tokens (RFC 9068). Refresh tokens are opaque handles (`refresh.rs`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,7 +21,8 @@ pub struct IssuedToken {
     pub claims: Claims,
 }
 
-/// Who a token is for: the subject, the client it is issued to and the granted scope.
+/// Who a token is for: the subject, the client it is issued to, the granted scope and the
+/// resource it may be presented to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grant<'a> {
     /// The user name, or the client id for client_credentials.
@@ -30,6 +31,9 @@ pub struct Grant<'a> {
     pub client_id: &'a str,
     /// Space-delimited scopes, when any were granted.
     pub scope: Option<&'a str>,
+    /// The `aud`: a resource the request named (RFC 8707) or, when `None`, the configured
+    /// audience.
+    pub audience: Option<&'a str>,
 }
 
 /// Signs tokens with the active key of a key set. Built once per cold start (and again when the
@@ -37,7 +41,6 @@ pub struct Grant<'a> {
 pub struct TokenIssuer {
     keys: Arc<KeySet>,
     access_header: Header,
-    refresh_header: Header,
     settings: TokenSettings,
 }
 
@@ -50,15 +53,12 @@ impl TokenIssuer {
         }
         let mut access_header = Header::new(active.algorithm().jwt());
         access_header.kid = active.kid().map(str::to_owned);
-        let mut refresh_header = access_header.clone();
         // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing, so an access token can't be taken
-        // for another kind of JWT. Refresh tokens keep the plain type the foundation used.
+        // for another kind of JWT.
         access_header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
-        refresh_header.typ = Some("JWT".to_owned());
         Ok(Self {
             keys,
             access_header,
-            refresh_header,
             settings: settings.clone(),
         })
     }
@@ -68,12 +68,9 @@ impl TokenIssuer {
         let keys = Arc::new(KeySet::from_secret(secret));
         let mut access_header = Header::new(Algorithm::HS256);
         access_header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
-        let mut refresh_header = Header::new(Algorithm::HS256);
-        refresh_header.typ = Some("JWT".to_owned());
         Self {
             keys,
             access_header,
-            refresh_header,
             settings: settings.clone(),
         }
     }
@@ -113,7 +110,9 @@ impl TokenIssuer {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
             sub: grant.sub.to_owned(),
-            aud: self.settings.audience.clone().map(Audience::One),
+            aud: Some(Audience::One(
+                grant.audience.unwrap_or(&self.settings.audience).to_owned(),
+            )),
             iat: now,
             exp: now.saturating_add(self.settings.access_ttl_secs),
             nbf: None,
@@ -124,35 +123,6 @@ impl TokenIssuer {
             fam: family.map(str::to_owned),
         };
         self.sign(&self.access_header, claims)
-    }
-
-    /// Issues a refresh token `jti` of `family` expiring at `family_exp` at the latest (the family's absolute
-    /// end). Its audience is the issuer itself: only the token endpoint accepts it, and a
-    /// verifier that checks `aud` for the API (API Gateway's JWT authorizer) refuses it.
-    pub fn issue_refresh(
-        &self,
-        grant: &Grant<'_>,
-        family: &str,
-        family_exp: u64,
-        jti: String,
-        now: u64,
-    ) -> Result<IssuedToken, IssueError> {
-        let claims = Claims {
-            iss: self.settings.issuer.clone(),
-            sub: grant.sub.to_owned(),
-            aud: Some(Audience::One(self.settings.issuer.clone())),
-            iat: now,
-            exp: now
-                .saturating_add(self.settings.refresh_ttl_secs)
-                .min(family_exp),
-            nbf: None,
-            jti,
-            token_type: TokenType::Refresh,
-            scope: grant.scope.map(str::to_owned),
-            client_id: Some(grant.client_id.to_owned()),
-            fam: Some(family.to_owned()),
-        };
-        self.sign(&self.refresh_header, claims)
     }
 
     /// Signs the given claims as an access token (for tests and tools that need exact claims).
@@ -193,6 +163,7 @@ mod tests {
         sub: "alice",
         client_id: "public",
         scope: Some("read"),
+        audience: None,
     };
 
     fn issuer() -> TokenIssuer {
@@ -227,29 +198,23 @@ mod tests {
     }
 
     #[test]
-    fn access_and_refresh_have_distinct_ids_lifetimes_and_audiences() {
-        let i = issuer();
-        let access = i.issue_access(&GRANT, 1_000).unwrap();
-        let refresh = i
-            .issue_refresh(&GRANT, "fam-1", u64::MAX, "r1".into(), 1_000)
+    fn access_tokens_carry_the_rfc_9068_claims() {
+        let access = issuer()
+            .issue_family_access(&GRANT, "fam-1", 1_000)
             .unwrap();
         assert_eq!(access.claims.exp, 1_000 + 3600);
-        assert_eq!(refresh.claims.exp, 1_000 + 604_800);
-        assert_eq!(refresh.claims.token_type, TokenType::Refresh);
-        assert_eq!(refresh.claims.fam.as_deref(), Some("fam-1"));
-        assert_eq!(refresh.claims.aud, Some(Audience::One("lambda-api".into())));
+        assert_eq!(access.claims.iat, 1_000);
+        assert_eq!(access.claims.token_type, TokenType::Access);
+        assert_eq!(access.claims.fam.as_deref(), Some("fam-1"));
+        assert_eq!(
+            access.claims.aud,
+            Some(Audience::One("https://api.example.invalid".into()))
+        );
         assert_eq!(access.claims.client_id.as_deref(), Some("public"));
         assert_eq!(access.claims.scope.as_deref(), Some("read"));
         assert_eq!(access.claims.jti.len(), 22);
-        assert_eq!(refresh.claims.jti, "r1");
-    }
-
-    #[test]
-    fn refresh_expiry_is_capped_by_the_family() {
-        let refresh = issuer()
-            .issue_refresh(&GRANT, "f", 2_000, "r1".into(), 1_000)
-            .unwrap();
-        assert_eq!(refresh.claims.exp, 2_000);
+        let header = jsonwebtoken::decode_header(&access.token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     }
 
     #[test]
@@ -260,16 +225,29 @@ mod tests {
     }
 
     #[test]
-    fn audience_is_written_when_configured() {
+    fn the_configured_audience_is_written() {
         let secret = Secret::new("known-answer-secret-0123456789abcdef").unwrap();
         let settings = TokenSettings {
-            audience: Some("orders".into()),
+            audience: "orders".into(),
             ..TokenSettings::default()
         };
         let issued = TokenIssuer::from_secret(&secret, &settings)
             .issue_access(&GRANT, 5)
             .unwrap();
         assert_eq!(issued.claims.aud, Some(Audience::One("orders".into())));
+    }
+
+    #[test]
+    fn a_requested_resource_becomes_the_audience() {
+        let grant = Grant {
+            audience: Some("https://orders.example.com"),
+            ..GRANT
+        };
+        let issued = issuer().issue_access(&grant, 5).unwrap();
+        assert_eq!(
+            issued.claims.aud,
+            Some(Audience::One("https://orders.example.com".into()))
+        );
     }
 
     #[test]

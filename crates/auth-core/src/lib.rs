@@ -1,4 +1,5 @@
-//! Pure core of the JWT authentication layer: claims, keys, issuing and verifying tokens,
+//! Pure core of the JWT authentication layer: claims, keys, issuing and verifying access tokens,
+//! opaque refresh tokens,
 //! bearer parsing, IAM policy documents, OAuth2 wire types and password hashing.
 //!
 //! No AWS SDK, no async runtime, no I/O: everything here takes bytes, strings and settings and
@@ -15,6 +16,7 @@ mod lockout;
 mod oauth;
 mod password;
 mod policy;
+mod refresh;
 mod rotation;
 mod rules;
 mod settings;
@@ -37,12 +39,13 @@ pub use password::{PasswordHasher, check_password_policy};
 pub use policy::{
     AuthorizerContext, IamResponse, MethodArn, PolicyDocument, SimpleResponse, Statement,
 };
+pub use refresh::{REFRESH_TOKEN_CHARS, RefreshToken};
 pub use rotation::{
     DEFAULT_RETIRE_AFTER_SECS, RotationSettings, add_pending, parse_document, promote_pending,
     prune_retired, rotate_key_set,
 };
 pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
-pub use settings::{MAX_LEEWAY_SECS, TokenSettings};
+pub use settings::{MAX_LEEWAY_SECS, TokenSettings, default_audience, issuer_url};
 pub use sources::{TokenSource, cookie_value};
 pub use trusted::{
     JWKS_MIN_REFRESH, JwksCache, JwksError, JwksKey, MAX_JWKS_BYTES, MAX_JWKS_KEYS,

@@ -1,12 +1,13 @@
-//! Verifying tokens: signature, algorithm, time, issuer, audience and type.
+//! Verifying access tokens: signature, algorithm, time, issuer, audience and type.
 //!
 //! jsonwebtoken does the signature and the `exp`/`nbf`/`iss`/`aud` checks. Its defaults leave out
 //! parts of RFC 7515/7519/8725, which are closed here:
 //! - `nbf` is not checked by default: it is turned on;
-//! - a configured `iss` or `aud` is only compared when the claim is present: both are required;
+//! - a configured `iss` or `aud` is only compared when the claim is present: both are required
+//!   (RFC 9068 §4: the audience is always checked);
 //! - the `crit` header is ignored (RFC 7515 §4.1.11 says reject what is not understood): rejected;
-//! - `typ` is not checked (RFC 8725 §3.11): access tokens must be `at+jwt` (RFC 9068) or `JWT`,
-//!   refresh tokens `JWT`, when present;
+//! - `typ` is not checked (RFC 8725 §3.11): access tokens must be `at+jwt` (RFC 9068) or `JWT`
+//!   when present, and carry `type: access` (refresh JWTs of earlier versions are refused);
 //! - the key is the one of our set the `kid` names; header keys (`jku`, `x5u`, `jwk`, `x5c`) are
 //!   never used;
 //! - `iat` in the future is accepted: rejected beyond the leeway;
@@ -33,8 +34,8 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// when the key set is re-read), reused.
 pub struct Verifier {
     keys: Arc<KeySet>,
-    /// Per key (same order as the set): the validation for access tokens and for refresh tokens.
-    validations: Vec<(Validation, Validation)>,
+    /// Per key (same order as the set): its validation.
+    validations: Vec<Validation>,
     leeway_secs: u64,
 }
 
@@ -45,14 +46,7 @@ impl Verifier {
         let validations = keys
             .keys()
             .iter()
-            .map(|key| {
-                let alg = key.algorithm().jwt();
-                (
-                    validation(alg, settings, settings.audience.as_deref(), leeway_secs),
-                    // Refresh tokens are addressed to the issuer itself.
-                    validation(alg, settings, Some(&settings.issuer), leeway_secs),
-                )
-            })
+            .map(|key| validation(key.algorithm().jwt(), settings, leeway_secs))
             .collect();
         Self {
             keys,
@@ -73,30 +67,12 @@ impl Verifier {
 
     /// Verifies an access token.
     pub fn verify_access(&self, token: &str) -> Result<Claims, VerifyError> {
-        self.verify(
-            token,
-            TokenType::Access,
-            jsonwebtoken::get_current_timestamp(),
-        )
+        self.verify_access_at(token, jsonwebtoken::get_current_timestamp())
     }
 
-    /// Verifies a refresh token.
-    pub fn verify_refresh(&self, token: &str) -> Result<Claims, VerifyError> {
-        self.verify(
-            token,
-            TokenType::Refresh,
-            jsonwebtoken::get_current_timestamp(),
-        )
-    }
-
-    /// Verifies a token of the expected type; `now` is only used for the `iat` check
-    /// (jsonwebtoken reads the clock itself for `exp` and `nbf`).
-    pub fn verify(
-        &self,
-        token: &str,
-        expected: TokenType,
-        now: u64,
-    ) -> Result<Claims, VerifyError> {
+    /// Verifies an access token; `now` is only used for the `iat` check (jsonwebtoken reads the
+    /// clock itself for `exp` and `nbf`).
+    pub fn verify_access_at(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
         precheck(token)?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         // The key comes from our own set by kid; jku, x5u, jwk and x5c headers are never used.
@@ -106,20 +82,16 @@ impl Verifier {
             .iter()
             .position(|k| k.kid() == header.kid.as_deref())
             .ok_or(VerifyError::UnknownKey)?;
-        let (Some(key), Some((access, refresh))) =
+        let (Some(key), Some(validation)) =
             (self.keys.keys().get(index), self.validations.get(index))
         else {
             return Err(VerifyError::UnknownKey);
-        };
-        let validation = match expected {
-            TokenType::Access => access,
-            TokenType::Refresh => refresh,
         };
         if header.crit.is_some() {
             return Err(VerifyError::UnsupportedCritical);
         }
         if let Some(typ) = &header.typ
-            && !typ_accepted(typ, expected)
+            && !typ_accepted(typ)
         {
             return Err(VerifyError::WrongHeaderType);
         }
@@ -132,21 +104,16 @@ impl Verifier {
         if claims.iat > now.saturating_add(self.leeway_secs) {
             return Err(VerifyError::NotYetValid);
         }
-        if claims.token_type != expected {
+        if claims.token_type != TokenType::Access {
             return Err(VerifyError::WrongTokenType);
         }
         Ok(claims)
     }
 }
 
-/// The jsonwebtoken validation for one algorithm: `exp`, `nbf`, `iss` and `sub` required, `aud`
-/// required and compared when given, refused when not.
-fn validation(
-    alg: Algorithm,
-    settings: &TokenSettings,
-    audience: Option<&str>,
-    leeway_secs: u64,
-) -> Validation {
+/// The jsonwebtoken validation for one algorithm: `exp`, `nbf`, `iss`, `sub` and `aud` required,
+/// `iss` and `aud` compared with the settings.
+fn validation(alg: Algorithm, settings: &TokenSettings, leeway_secs: u64) -> Validation {
     // RFC 8725 §3.1: the algorithm comes from the key, never from the token.
     let mut validation = Validation::new(alg);
     validation.leeway = leeway_secs;
@@ -154,27 +121,19 @@ fn validation(
     validation.validate_nbf = true;
     validation.validate_aud = true;
     validation.set_issuer(&[&settings.issuer]);
-    let mut required = vec!["exp", "iss", "sub"];
-    match audience {
-        Some(aud) => {
-            validation.set_audience(&[aud]);
-            required.push("aud");
-        }
-        None => validation.aud = None,
-    }
-    validation.set_required_spec_claims(&required);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
     validation
 }
 
-/// Access tokens: `at+jwt` (RFC 9068 §2.1, with or without `application/`) or, from before
-/// RFC 9068 typing, `JWT`. Refresh tokens: `JWT`.
-fn typ_accepted(typ: &str, expected: TokenType) -> bool {
+/// `at+jwt` (RFC 9068 §2.1, with or without `application/`) or, from before RFC 9068 typing,
+/// `JWT`.
+fn typ_accepted(typ: &str) -> bool {
     let typ = typ
         .strip_prefix("application/")
         .or_else(|| typ.strip_prefix("Application/"))
         .unwrap_or(typ);
-    typ.eq_ignore_ascii_case("JWT")
-        || (expected == TokenType::Access && typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
+    typ.eq_ignore_ascii_case("JWT") || typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
 }
 
 /// The checks made before any decoding: at most [`MAX_TOKEN_BYTES`], and three non-empty
@@ -239,7 +198,7 @@ mod tests {
 
     fn settings() -> TokenSettings {
         TokenSettings {
-            audience: Some("api".into()),
+            audience: "api".into(),
             ..TokenSettings::default()
         }
     }
@@ -298,24 +257,16 @@ mod tests {
             sub: "alice",
             client_id: "public",
             scope: None,
+            audience: None,
         };
         let access = issuer.issue_access(&grant, now()).unwrap();
-        let refresh = issuer
-            .issue_refresh(&grant, "f", u64::MAX, "r".into(), now())
-            .unwrap();
         let claims = verifier().verify_access(&access.token).unwrap();
         assert_eq!(claims.sub, "alice");
-        assert_eq!(
-            verifier().verify_refresh(&refresh.token).unwrap().sub,
-            "alice"
-        );
-        // Each only as what it is.
-        assert!(verifier().verify_refresh(&access.token).is_err());
-        assert!(verifier().verify_access(&refresh.token).is_err());
     }
 
     #[test]
     fn refresh_token_is_not_an_access_token() {
+        // The refresh JWTs of earlier versions: `type: refresh`, addressed to the issuer.
         let token = sign_hs256(&patched("type", json!("refresh")));
         assert_eq!(
             verifier().verify_access(&token),
@@ -324,12 +275,19 @@ mod tests {
     }
 
     #[test]
-    fn access_token_is_not_a_refresh_token() {
-        // Even one addressed to the issuer, as refresh tokens are.
-        let token = sign_hs256(&patched("aud", json!("lambda-api")));
+    fn a_token_for_another_resource_is_refused() {
+        let secret = Secret::new(SECRET).unwrap();
+        let issuer = TokenIssuer::from_secret(&secret, &settings());
+        let grant = Grant {
+            sub: "alice",
+            client_id: "public",
+            scope: None,
+            audience: Some("https://other.example.com"),
+        };
+        let access = issuer.issue_access(&grant, now()).unwrap();
         assert_eq!(
-            verifier().verify_refresh(&token),
-            Err(VerifyError::WrongTokenType)
+            verifier().verify_access(&access.token),
+            Err(VerifyError::WrongAudience)
         );
     }
 
@@ -383,19 +341,12 @@ mod tests {
     }
 
     #[test]
-    fn missing_aud_is_rejected_when_configured() {
+    fn missing_aud_is_rejected() {
         let token = sign_hs256(&without("aud"));
         assert_eq!(
             verifier().verify_access(&token),
             Err(VerifyError::MissingClaim)
         );
-    }
-
-    #[test]
-    fn unexpected_aud_is_rejected_when_none_is_configured() {
-        let v = Verifier::from_secret(&Secret::new(SECRET).unwrap(), &TokenSettings::default());
-        let token = sign_hs256(&claims());
-        assert_eq!(v.verify_access(&token), Err(VerifyError::WrongAudience));
     }
 
     #[test]
@@ -546,6 +497,7 @@ mod tests {
             sub: "alice",
             client_id: "public",
             scope: None,
+            audience: None,
         };
 
         fn set(keys: &[Value]) -> Arc<KeySet> {

@@ -29,9 +29,14 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::json;
 
 const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
+/// The audience the authorizer is configured with.
+const AUDIENCE: &str = "https://api.example.test";
 
 fn loader(extra: &[(&str, &str)]) -> ConfigLoader {
-    let mut vars: HashMap<String, String> = HashMap::from([("JWT_SECRET".into(), SECRET.into())]);
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("JWT_SECRET".into(), SECRET.into()),
+        ("TOKEN_AUDIENCE".into(), AUDIENCE.into()),
+    ]);
     vars.extend(
         extra
             .iter()
@@ -58,7 +63,7 @@ fn event(name: &str, token: &str) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let now = jsonwebtoken::get_current_timestamp();
-    let claims = json!({"iss": "lambda-api", "sub": "bench-user", "iat": now, "exp": now + 86_400,
+    let claims = json!({"iss": "lambda-api", "aud": AUDIENCE, "sub": "bench-user", "iat": now, "exp": now + 86_400,
                         "jti": "AAAAAAAAAAAAAAAAAAAAAA", "type": "access", "scope": "pets:read"});
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -66,7 +71,7 @@ fn bench(c: &mut Criterion) {
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
     .unwrap();
-    let expired_claims = json!({"iss": "lambda-api", "sub": "bench-user", "iat": now - 7200, "exp": now - 3600,
+    let expired_claims = json!({"iss": "lambda-api", "aud": AUDIENCE, "sub": "bench-user", "iat": now - 7200, "exp": now - 3600,
                                 "jti": "AAAAAAAAAAAAAAAAAAAAAA", "type": "access"});
     let expired = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -181,6 +186,7 @@ fn algorithms(c: &mut Criterion) {
             sub: "bench-user",
             client_id: "public",
             scope: Some("pets:read"),
+            audience: None,
         };
         let token = config
             .issuer
@@ -205,7 +211,7 @@ fn checks(c: &mut Criterion) {
         .unwrap();
     let now = jsonwebtoken::get_current_timestamp();
     let jti = "AAAAAAAAAAAAAAAAAAAAAA";
-    let claims = json!({"iss": "lambda-api", "sub": "bench-user", "iat": now, "exp": now + 86_400,
+    let claims = json!({"iss": "lambda-api", "aud": AUDIENCE, "sub": "bench-user", "iat": now, "exp": now + 86_400,
                         "jti": jti, "type": "access", "scope": "pets:read"});
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

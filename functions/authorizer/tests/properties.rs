@@ -20,6 +20,7 @@ const SECRET: &str = "property-secret-0123456789abcdef-012345";
 fn config(response: &str) -> std::sync::Arc<Config> {
     let vars: HashMap<&str, &str> = HashMap::from([
         ("JWT_SECRET", SECRET),
+        ("TOKEN_AUDIENCE", "https://api.example.test"),
         ("AUTHORIZER_RESPONSE", response),
         (
             "TOKEN_SOURCES",
@@ -53,7 +54,7 @@ fn now() -> u64 {
 
 /// A token signed with the right secret, valid now.
 fn valid_token(sub: &str, scope: &str) -> String {
-    let claims = json!({"iss": "lambda-api", "sub": sub, "iat": now(), "exp": now() + 600,
+    let claims = json!({"iss": "lambda-api", "aud": "https://api.example.test", "sub": sub, "iat": now(), "exp": now() + 600,
                         "jti": "p", "type": "access", "scope": scope});
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -87,7 +88,7 @@ fn hostile_token() -> impl Strategy<Value = String> {
         Just(
             jsonwebtoken::encode(
                 &Header::new(Algorithm::HS256),
-                &json!({"iss": "lambda-api", "sub": "mallory",
+                &json!({"iss": "lambda-api", "aud": "https://api.example.test", "sub": "mallory",
             "iat": now(), "exp": now() + 600, "jti": "p", "type": "access"}),
                 &EncodingKey::from_secret(b"another-secret-0123456789abcdef-0123456")
             )
@@ -96,7 +97,7 @@ fn hostile_token() -> impl Strategy<Value = String> {
         Just(
             jsonwebtoken::encode(
                 &Header::new(Algorithm::HS512),
-                &json!({"iss": "lambda-api", "sub": "mallory",
+                &json!({"iss": "lambda-api", "aud": "https://api.example.test", "sub": "mallory",
             "iat": now(), "exp": now() + 600, "jti": "p", "type": "access"}),
                 &EncodingKey::from_secret(SECRET.as_bytes())
             )

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::{Grant, KeySet, TokenIssuer, TokenSettings, TokenType, Verifier};
+use auth_core::{Grant, KeySet, TokenIssuer, TokenSettings, Verifier};
 
 use crate::error::RotationError;
 
@@ -15,6 +15,7 @@ const TEST_GRANT: Grant<'static> = Grant {
     sub: "rotation-test",
     client_id: "key_rotation",
     scope: None,
+    audience: None,
 };
 
 /// Checks the pending key set (`pending`, the AWSPENDING text) against itself and, when the
@@ -32,12 +33,12 @@ pub fn check_pending(pending: &str, current: &str) -> Result<String, RotationErr
         .map_err(|err| failed("signing with the pending set's active key", err))?;
     let verifier = Verifier::new(Arc::clone(&pending), &settings);
     verifier
-        .verify(&token.token, TokenType::Access, now)
+        .verify_access_at(&token.token, now)
         .map_err(|err| failed("verifying a token of the pending set with that set", err))?;
     if let Ok(current) = KeySet::from_json(current) {
         let current = Arc::new(current);
         Verifier::new(Arc::clone(&current), &settings)
-            .verify(&token.token, TokenType::Access, now)
+            .verify_access_at(&token.token, now)
             .map_err(|err| {
                 failed(
                     "the pending set's active key is not in the current set (running functions \
@@ -50,15 +51,13 @@ pub fn check_pending(pending: &str, current: &str) -> Result<String, RotationErr
             let old = current_issuer
                 .issue_access(&TEST_GRANT, now)
                 .map_err(|err| failed("signing with the current set's active key", err))?;
-            verifier
-                .verify(&old.token, TokenType::Access, now)
-                .map_err(|err| {
-                    failed(
-                        "tokens of the current set's active key would not verify with the \
+            verifier.verify_access_at(&old.token, now).map_err(|err| {
+                failed(
+                    "tokens of the current set's active key would not verify with the \
                          pending set",
-                        err,
-                    )
-                })?;
+                    err,
+                )
+            })?;
         }
     }
     Ok(key_list(&pending))

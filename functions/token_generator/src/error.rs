@@ -26,6 +26,12 @@ pub enum ApiError {
     UnauthorizedClient(&'static str),
     #[error("the requested scope is invalid or not granted to this client or user")]
     InvalidScope,
+    /// RFC 8707 §2: a `resource` this server issues no tokens for.
+    #[error("the requested resource is not one this server issues tokens for")]
+    InvalidTarget,
+    /// The issuer is not a URL, so no discovery document can tell the truth.
+    #[error("no discovery document: the issuer (TOKEN_ISSUER) is not an https URL")]
+    NoDiscovery,
     /// Too many failed attempts; the number of seconds until the next may be made.
     #[error("too many failed attempts; try again later")]
     Locked { retry_after: u64 },
@@ -58,10 +64,11 @@ impl ApiError {
             Self::InvalidClient => (401, OAuthError::InvalidClient.code()),
             Self::UnauthorizedClient(_) => (400, OAuthError::UnauthorizedClient.code()),
             Self::InvalidScope => (400, OAuthError::InvalidScope.code()),
+            Self::InvalidTarget => (400, "invalid_target"),
             Self::Locked { .. } => (429, "too_many_attempts"),
             Self::InvalidToken(_) => (401, OAuthError::InvalidToken.code()),
             Self::UserExists => (409, "user_exists"),
-            Self::NotFound => (404, "not_found"),
+            Self::NotFound | Self::NoDiscovery => (404, "not_found"),
             Self::MethodNotAllowed(_) => (405, "method_not_allowed"),
             Self::Internal(_) => (500, OAuthError::ServerError.code()),
         }

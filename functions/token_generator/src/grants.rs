@@ -1,8 +1,8 @@
 //! POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4)
 //! grants.
 
-use auth_aws::{Config, Family, RotateError};
-use auth_core::{Grant, IssuedToken, random_id};
+use auth_aws::{Config, Family, RefreshRecord, RotateError};
+use auth_core::{Grant, IssuedToken, RefreshToken, random_id};
 use lambda_http::Request;
 
 use crate::App;
@@ -15,7 +15,7 @@ use crate::scope;
 /// What a grant issues.
 pub struct Issued {
     pub access: IssuedToken,
-    pub refresh: Option<IssuedToken>,
+    pub refresh: Option<RefreshToken>,
     pub scope: Option<String>,
 }
 
@@ -45,6 +45,14 @@ fn internal(err: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(err.to_string())
 }
 
+/// The audience of the token: the `resource` the request names (RFC 8707), if this server
+/// issues tokens for it, else the configured audience.
+fn audience<'a>(config: &'a Config, params: &'a Params) -> Result<&'a str, ApiError> {
+    config
+        .audience_for(params.get("resource"))
+        .ok_or(ApiError::InvalidTarget)
+}
+
 /// Checks the user's password and starts a refresh-token family (also POST /auth/login).
 pub async fn password(
     app: &App,
@@ -61,6 +69,7 @@ pub async fn password(
     let client_id = client
         .as_ref()
         .map_or(config.public_client_id.as_str(), |c| c.client_id.as_str());
+    let audience = audience(config, params)?;
     let user = accounts::authenticate(app, config, username, password, &attempt).await?;
     let allowed = config.scopes_for_roles(&user.roles);
     let scope = scope::narrow(params.get("scope"), &allowed)?;
@@ -68,6 +77,7 @@ pub async fn password(
         sub: &user.username,
         client_id,
         scope: scope.as_deref(),
+        audience: Some(audience),
     };
     // Logout revokes tokens issued at or before its second (`iat <= logout_at`): a sign-in in
     // that same second is dated one second later (within the verifiers' leeway), so it lives.
@@ -75,32 +85,23 @@ pub async fn password(
         Some(logout_at) if logout_at >= attempt.now => logout_at.saturating_add(1),
         _ => attempt.now,
     };
-    let family_id = random_id().map_err(internal)?;
-    let family_exp = now.saturating_add(config.tokens.refresh_family_ttl_secs);
+    let family = Family {
+        sub: user.username.clone(),
+        id: random_id().map_err(internal)?,
+        generation: 0,
+        client_id: client_id.to_owned(),
+        scope: scope.clone(),
+        issued_at: now,
+        expires_at: now.saturating_add(config.tokens.refresh_family_ttl_secs),
+        revoked: None,
+    };
+    let refresh = RefreshToken::generate().map_err(internal)?;
+    let first = RefreshRecord::first(&family, refresh.digest(), config.tokens.refresh_ttl_secs);
     let access = issuer
-        .issue_family_access(&grant, &family_id, now)
+        .issue_family_access(&grant, &family.id, now)
         .map_err(internal)?;
-    let refresh = issuer
-        .issue_refresh(
-            &grant,
-            &family_id,
-            family_exp,
-            random_id().map_err(internal)?,
-            now,
-        )
-        .map_err(internal)?;
-    app.store
-        .create_family(&Family {
-            sub: user.username.clone(),
-            id: family_id,
-            current_jti: refresh.claims.jti.clone(),
-            client_id: client_id.to_owned(),
-            scope: scope.clone(),
-            expires_at: family_exp,
-            revoked: None,
-        })
-        .await?;
-    tracing::info!(sub = %user.username, client_id, jti = %access.claims.jti, "tokens issued (password)");
+    app.store.start_family(&family, &first).await?;
+    tracing::info!(sub = %user.username, client_id, family = %family.id, jti = %access.claims.jti, "tokens issued (password)");
     app.metrics.tokens_issued("password");
     Ok(Issued {
         access,
@@ -118,43 +119,43 @@ async fn refresh(
     params: &Params,
 ) -> Result<Issued, ApiError> {
     let issuer = issuer(config)?;
-    let token = params.require("refresh_token")?;
+    let presented = params.require("refresh_token")?;
     let attempt = Attempt::of(request);
     let client = clients::optional(app, config, request, params, &attempt).await?;
-    let claims = config
-        .verifier
-        .verify_refresh(token)
-        .map_err(|err| ApiError::RefreshRejected(err.reason()))?;
-    let family_id = claims
-        .fam
-        .as_deref()
-        .ok_or(ApiError::RefreshRejected("no_family"))?;
+    let audience = audience(config, params)?;
+    // Refresh tokens are opaque handles: a JWT (or anything else) is no refresh token of ours.
+    let presented = RefreshToken::parse(presented).ok_or(ApiError::RefreshRejected("malformed"))?;
+    let record = app
+        .store
+        .find_refresh(&presented.digest())
+        .await?
+        .ok_or(ApiError::RefreshRejected("unknown_token"))?;
+    if record.expires_at <= attempt.now {
+        return Err(ApiError::RefreshRejected("expired"));
+    }
     // RFC 6749 §6: a token issued to a confidential client is only refreshed by that client.
-    let issued_to = claims
-        .client_id
-        .as_deref()
-        .unwrap_or(&config.public_client_id);
     match &client {
-        Some(client) if client.client_id != issued_to => {
+        Some(client) if client.client_id != record.client_id => {
             return Err(ApiError::RefreshRejected("other_client"));
         }
-        None if issued_to != config.public_client_id => {
+        None if record.client_id != config.public_client_id => {
             return Err(ApiError::InvalidClient);
         }
         _ => {}
     }
     // RFC 6749 §6: the scope is checked against the grant before the token is spent, so a
     // request the server refuses leaves the client's refresh token usable.
-    let granted: Vec<String> = claims
+    let granted: Vec<String> = record
         .scope
         .as_deref()
         .map(|s| s.split(' ').map(str::to_owned).collect())
         .unwrap_or_default();
     let access_scope = scope::within(params.get("scope"), &granted)?;
-    let new_jti = random_id().map_err(internal)?;
-    let family = app
-        .store
-        .rotate_family(&claims.sub, family_id, &claims.jti, &new_jti, attempt.now)
+    let now = attempt.now;
+    let refresh = RefreshToken::generate().map_err(internal)?;
+    let successor = record.successor(refresh.digest(), now, config.tokens.refresh_ttl_secs);
+    app.store
+        .rotate_family(&record, &successor, now)
         .await
         .map_err(|err| match err {
             RotateError::Unknown => ApiError::RefreshRejected("unknown_family"),
@@ -163,8 +164,9 @@ async fn refresh(
             RotateError::ReuseDetected => {
                 tracing::warn!(
                     security_event = "refresh_token_reuse",
-                    sub = %claims.sub,
-                    family = %family_id,
+                    sub = %record.sub,
+                    family = %record.family,
+                    generation = record.generation,
                     "a rotated refresh token was presented again: family revoked"
                 );
                 app.metrics.refresh_reuse();
@@ -172,32 +174,19 @@ async fn refresh(
             }
             RotateError::Store(err) => err.into(),
         })?;
-    let now = attempt.now;
     let access = issuer
         .issue_family_access(
             &Grant {
-                sub: &claims.sub,
-                client_id: &family.client_id,
+                sub: &record.sub,
+                client_id: &record.client_id,
                 scope: access_scope.as_deref(),
+                audience: Some(audience),
             },
-            family_id,
+            &record.family,
             now,
         )
         .map_err(internal)?;
-    let refresh = issuer
-        .issue_refresh(
-            &Grant {
-                sub: &claims.sub,
-                client_id: &family.client_id,
-                scope: family.scope.as_deref(),
-            },
-            family_id,
-            family.expires_at,
-            new_jti,
-            now,
-        )
-        .map_err(internal)?;
-    tracing::info!(sub = %claims.sub, family = %family_id, "tokens issued (refresh_token)");
+    tracing::info!(sub = %record.sub, family = %record.family, generation = successor.generation, "tokens issued (refresh_token)");
     app.metrics.tokens_issued("refresh_token");
     Ok(Issued {
         access,
@@ -216,6 +205,7 @@ async fn client_credentials(
     let issuer = issuer(config)?;
     let attempt = Attempt::of(request);
     let client = clients::required(app, config, request, params, &attempt).await?;
+    let audience = audience(config, params)?;
     let scope = scope::narrow(params.get("scope"), &client.scopes)?;
     let access = issuer
         .issue_access(
@@ -223,6 +213,7 @@ async fn client_credentials(
                 sub: &client.client_id,
                 client_id: &client.client_id,
                 scope: scope.as_deref(),
+                audience: Some(audience),
             },
             attempt.now,
         )

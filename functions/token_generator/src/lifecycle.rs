@@ -1,7 +1,7 @@
 //! POST /revoke (RFC 7009) and POST /introspect (RFC 7662).
 
-use auth_aws::{ClientRecord, Config};
-use auth_core::Claims;
+use auth_aws::{ClientRecord, Config, RefreshRecord};
+use auth_core::{Claims, RefreshToken};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
@@ -14,35 +14,38 @@ use crate::error::ApiError;
 /// Which kind of token a string turned out to be.
 enum Token {
     Access(Claims),
-    Refresh(Claims),
+    Refresh(RefreshRecord),
 }
 
-/// The token as a valid access or refresh token of ours (signature, issuer, audience, expiry),
-/// trying the hinted type first. `None`: not a valid token of ours; callers treat that as
-/// nothing to revoke, or inactive.
-fn classify(config: &Config, token: &str, hint: Option<&str>) -> Option<Token> {
-    let access = || config.verifier.verify_access(token).ok().map(Token::Access);
-    let refresh = || {
-        config
-            .verifier
-            .verify_refresh(token)
-            .ok()
-            .map(Token::Refresh)
-    };
-    match hint {
-        Some("refresh_token") => refresh().or_else(access),
-        _ => access().or_else(refresh),
+impl Token {
+    /// The client the token was issued to.
+    fn client_id<'a>(&'a self, config: &'a Config) -> &'a str {
+        match self {
+            Self::Access(claims) => claims
+                .client_id
+                .as_deref()
+                .unwrap_or(&config.public_client_id),
+            Self::Refresh(record) => &record.client_id,
+        }
     }
 }
 
-/// Whether `client` may act on a token issued to `issued_to`: a token of a confidential client
-/// belongs to that client only; tokens of the public client (users signing in without client
-/// authentication) may be acted on by whoever holds them.
-fn owned_by(config: &Config, claims: &Claims, client: Option<&ClientRecord>) -> bool {
-    let issued_to = claims
-        .client_id
-        .as_deref()
-        .unwrap_or(&config.public_client_id);
+/// The token as a valid access token of ours (signature, issuer, audience, expiry) or a refresh
+/// token we stored. `None`: no token of ours; callers treat that as nothing to revoke, or
+/// inactive. The hint is not needed: a refresh token is never a JWT.
+async fn classify(app: &App, config: &Config, token: &str) -> Result<Option<Token>, ApiError> {
+    if let Some(handle) = RefreshToken::parse(token) {
+        let record = app.store.find_refresh(&handle.digest()).await?;
+        return Ok(record.map(Token::Refresh));
+    }
+    Ok(config.verifier.verify_access(token).ok().map(Token::Access))
+}
+
+/// Whether `client` may act on `token`: a token of a confidential client belongs to that client
+/// only; tokens of the public client (users signing in without client authentication) may be
+/// acted on by whoever holds them.
+fn owned_by(config: &Config, token: &Token, client: Option<&ClientRecord>) -> bool {
+    let issued_to = token.client_id(config);
     issued_to == config.public_client_id || client.is_some_and(|c| c.client_id == issued_to)
 }
 
@@ -58,29 +61,24 @@ pub async fn revoke(
     let attempt = Attempt::of(request);
     let client = clients::optional(app, config, request, params, &attempt).await?;
     let token = params.require("token")?;
-    let Some(kind) = classify(config, token, params.get("token_type_hint")) else {
+    let Some(kind) = classify(app, config, token).await? else {
         tracing::info!("revocation of a token that is not valid: nothing to do");
         return Ok(());
     };
-    let claims = match &kind {
-        Token::Access(c) | Token::Refresh(c) => c,
-    };
     // RFC 7009 §2.1: a confidential client's token is revoked by that client, authenticated
     // (401 invalid_client when it did not authenticate, RFC 6749 §5.2); another client may not.
-    if !owned_by(config, claims, client.as_ref()) {
+    if !owned_by(config, &kind, client.as_ref()) {
         return Err(match client {
             None => ApiError::InvalidClient,
             Some(_) => ApiError::UnauthorizedClient("the token was issued to another client"),
         });
     }
     match &kind {
-        Token::Refresh(claims) => {
-            if let Some(family) = &claims.fam {
-                app.store
-                    .revoke_family(&claims.sub, family, "revoked")
-                    .await?;
-                tracing::info!(sub = %claims.sub, family = %family, "refresh-token family revoked");
-            }
+        Token::Refresh(record) => {
+            app.store
+                .revoke_family(&record.sub, &record.family, "revoked")
+                .await?;
+            tracing::info!(sub = %record.sub, family = %record.family, "refresh-token family revoked");
         }
         Token::Access(claims) => {
             app.store
@@ -105,45 +103,46 @@ pub async fn introspect(
     let client = clients::required(app, config, request, params, &attempt).await?;
     let token = params.require("token")?;
     let inactive = json!({"active": false});
-    let Some(kind) = classify(config, token, params.get("token_type_hint")) else {
+    let Some(kind) = classify(app, config, token).await? else {
         return Ok(inactive);
     };
-    // RFC 7662 §2.2: an expired token is inactive, whatever leeway verifiers allow for clock skew.
-    let claims = match &kind {
-        Token::Access(c) | Token::Refresh(c) => c,
-    };
-    if claims.exp <= attempt.now {
-        return Ok(inactive);
-    }
-    let active = match &kind {
+    let answer = match &kind {
         Token::Access(claims) => {
+            // RFC 7662 §2.2: an expired token is inactive, whatever leeway verifiers allow.
+            if claims.exp <= attempt.now {
+                return Ok(inactive);
+            }
             let state = app
                 .store
                 .revocation_state(&claims.sub, &claims.jti, claims.fam.as_deref(), true)
                 .await?;
-            !state.rejects(claims.iat)
+            if state.rejects(claims.iat) {
+                return Ok(inactive);
+            }
+            access_answer(claims)
         }
-        Token::Refresh(claims) => {
-            let family = match &claims.fam {
-                Some(id) => app.store.find_family(&claims.sub, id).await?,
-                None => None,
-            };
-            owned_by(config, claims, Some(&client))
-                && family.is_some_and(|f| {
-                    f.revoked.is_none() && f.current_jti == claims.jti && f.expires_at > attempt.now
-                })
+        Token::Refresh(record) => {
+            let family = app.store.find_family(&record.sub, &record.family).await?;
+            let live = family.is_some_and(|f| {
+                f.revoked.is_none()
+                    && f.generation == record.generation
+                    && f.expires_at > attempt.now
+            });
+            if !live || record.expires_at <= attempt.now || !owned_by(config, &kind, Some(&client))
+            {
+                return Ok(inactive);
+            }
+            refresh_answer(config, record)
         }
     };
-    if !active {
-        return Ok(inactive);
-    }
-    let (claims, token_type) = match &kind {
-        Token::Access(c) => (c, "Bearer"),
-        Token::Refresh(c) => (c, "refresh_token"),
-    };
+    Ok(answer)
+}
+
+/// RFC 7662 §2.2 for an access token: `token_type` is the RFC 6749 type, `Bearer`.
+fn access_answer(claims: &Claims) -> Value {
     let mut answer = json!({
         "active": true,
-        "token_type": token_type,
+        "token_type": "Bearer",
         "sub": claims.sub,
         "iss": claims.iss,
         "iat": claims.iat,
@@ -168,5 +167,24 @@ pub async fn introspect(
             }
         }
     }
-    Ok(answer)
+    answer
+}
+
+/// RFC 7662 §2.2 for a refresh token: no `token_type` (a refresh token is presented to no
+/// resource, so it has no RFC 6749 token type); `type: refresh` says what it is.
+fn refresh_answer(config: &Config, record: &RefreshRecord) -> Value {
+    let mut answer = json!({
+        "active": true,
+        "sub": record.sub,
+        "username": record.sub,
+        "iss": config.tokens.issuer,
+        "iat": record.issued_at,
+        "exp": record.expires_at,
+        "client_id": record.client_id,
+        "type": "refresh",
+    });
+    if let (Some(scope), Some(object)) = (&record.scope, answer.as_object_mut()) {
+        object.insert("scope".to_owned(), json!(scope));
+    }
+    answer
 }

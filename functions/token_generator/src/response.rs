@@ -33,7 +33,7 @@ pub fn tokens(issued: &Issued, expires_in: u64) -> Response<Body> {
             access_token: &issued.access.token,
             token_type: "Bearer",
             expires_in,
-            refresh_token: issued.refresh.as_ref().map(|r| r.token.as_str()),
+            refresh_token: issued.refresh.as_ref().map(|r| r.as_str()),
             scope: issued.scope.as_deref(),
         },
     )

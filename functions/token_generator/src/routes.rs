@@ -33,7 +33,13 @@ enum Route {
     Metadata,
     /// RFC 8414's own path for the same document.
     ServerMetadata,
+    /// RFC 8414 §3.1's path-insertion form: the document at
+    /// /.well-known/oauth-authorization-server/<issuer path>.
+    ServerMetadataFor,
 }
+
+/// The prefix of [`Route::ServerMetadataFor`] paths.
+const SERVER_METADATA_PREFIX: &str = "/.well-known/oauth-authorization-server/";
 
 impl Route {
     fn name(self) -> &'static str {
@@ -44,6 +50,7 @@ impl Route {
             Self::Jwks => "/.well-known/jwks.json",
             Self::Metadata => "/.well-known/openid-configuration",
             Self::ServerMetadata => "/.well-known/oauth-authorization-server",
+            Self::ServerMetadataFor => "/.well-known/oauth-authorization-server/{path}",
             Self::Register => "/auth/register",
             Self::Login => "/auth/login",
             Self::Logout => "/auth/logout",
@@ -72,7 +79,11 @@ impl Route {
     fn is_read(self) -> bool {
         matches!(
             self,
-            Self::Health | Self::Jwks | Self::Metadata | Self::ServerMetadata
+            Self::Health
+                | Self::Jwks
+                | Self::Metadata
+                | Self::ServerMetadata
+                | Self::ServerMetadataFor
         )
     }
 
@@ -83,10 +94,14 @@ impl Route {
         } else {
             path
         };
-        Self::exact(path).or_else(|| {
+        let route = |path: &str| match path.starts_with(SERVER_METADATA_PREFIX) {
+            true => Some(Self::ServerMetadataFor),
+            false => Self::exact(path),
+        };
+        route(path).or_else(|| {
             let rest = path.strip_prefix('/')?;
             let (_, tail) = rest.split_once('/')?;
-            Self::exact(path.get(path.len() - tail.len() - 1..)?)
+            route(path.get(path.len() - tail.len() - 1..)?)
         })
     }
 }
@@ -109,9 +124,28 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         (Some(Route::Jwks), &Method::GET | &Method::HEAD) => {
             response::cacheable(&discovery::jwks(&config), JWKS_MAX_AGE)
         }
-        (Some(route @ (Route::Metadata | Route::ServerMetadata)), &Method::GET | &Method::HEAD) => {
-            let metadata = discovery::metadata(&config, &request, route.name());
-            response::cacheable(&metadata, JWKS_MAX_AGE)
+        (Some(Route::Metadata | Route::ServerMetadata), &Method::GET | &Method::HEAD) => {
+            match discovery::metadata(&config) {
+                Ok(metadata) => response::cacheable(&metadata, JWKS_MAX_AGE),
+                Err(err) => response::error(&err),
+            }
+        }
+        (Some(Route::ServerMetadataFor), &Method::GET | &Method::HEAD) => {
+            let suffix = request
+                .uri()
+                .path()
+                .split_once(SERVER_METADATA_PREFIX)
+                .map_or("", |(_, suffix)| suffix);
+            match discovery::is_issuer_path(&config, suffix).and_then(|ours| {
+                if ours {
+                    discovery::metadata(&config)
+                } else {
+                    Err(ApiError::NotFound)
+                }
+            }) {
+                Ok(metadata) => response::cacheable(&metadata, JWKS_MAX_AGE),
+                Err(err) => response::error(&err),
+            }
         }
         (Some(route), _) if route.is_read() => {
             response::error(&ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
@@ -173,9 +207,11 @@ async fn dispatch(
             accounts::logout(app, config, request).await?;
             Ok(response::json(200, &json!({"message": "logged out"})))
         }
-        Route::Health | Route::Jwks | Route::Metadata | Route::ServerMetadata => {
-            Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS"))
-        }
+        Route::Health
+        | Route::Jwks
+        | Route::Metadata
+        | Route::ServerMetadata
+        | Route::ServerMetadataFor => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
     }
 }
 
@@ -204,6 +240,14 @@ mod tests {
         assert_eq!(
             Route::resolve("/prod/.well-known/oauth-authorization-server"),
             Some(Route::ServerMetadata)
+        );
+        assert_eq!(
+            Route::resolve("/.well-known/oauth-authorization-server/prod"),
+            Some(Route::ServerMetadataFor)
+        );
+        assert_eq!(
+            Route::resolve("/prod/.well-known/oauth-authorization-server/prod"),
+            Some(Route::ServerMetadataFor)
         );
     }
 

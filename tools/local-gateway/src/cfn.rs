@@ -1,7 +1,8 @@
 //! Just enough CloudFormation to read template.yaml: short-form tags turned into their long form,
-//! parameters with their defaults and overrides, and `Ref`, `Fn::Sub`, `Fn::GetAtt` and
-//! `Fn::Join` resolved to strings as they would be in the local stack, SAM's `!Ref
-//! MyFunction.Alias` (the ARN of the alias AutoPublishAlias creates) included.
+//! parameters with their defaults and overrides, and `Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::Join`
+//! and `Fn::If` (over the template's `Conditions`) resolved to strings as they would be in the
+//! local stack, SAM's `!Ref MyFunction.Alias` (the ARN of the alias AutoPublishAlias creates)
+//! and an SSM parameter's `Value` attribute included.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,10 @@ use serde_json::{Map, Value};
 use serde_yaml_ng::Value as Yaml;
 
 use crate::error::Error;
+
+/// How deeply conditions may refer to conditions: a template is refused beyond it rather than
+/// recursing forever on a cycle.
+const MAX_CONDITION_DEPTH: usize = 32;
 
 /// Where the local stack pretends to live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,9 +132,62 @@ impl Stack {
                     .join(delimiter)),
                 _ => Err("Fn::Join takes [delimiter, [values]]".to_owned()),
             },
+            "Fn::If" => match args.as_array().map(Vec::as_slice) {
+                Some([Value::String(condition), then, otherwise]) => {
+                    let chosen = if self.condition(condition, 0)? {
+                        then
+                    } else {
+                        otherwise
+                    };
+                    self.resolve(chosen)
+                }
+                _ => Err("Fn::If takes [Condition, value if true, value if false]".to_owned()),
+            },
             other => Err(format!(
                 "{other} is not supported by the local gateway here"
             )),
+        }
+    }
+
+    /// Whether the template's condition `name` holds.
+    fn condition(&self, name: &str, depth: usize) -> Result<bool, String> {
+        let definition = self
+            .doc
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| format!("Condition {name}: no such condition"))?;
+        self.truth(definition, depth + 1)
+    }
+
+    /// A condition function (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
+    fn truth(&self, value: &Value, depth: usize) -> Result<bool, String> {
+        if depth > MAX_CONDITION_DEPTH {
+            return Err("conditions nested too deeply (a cycle?)".to_owned());
+        }
+        let Some((function, args)) = intrinsic(value) else {
+            return Err(format!("expected a condition, found {value}"));
+        };
+        let list = || {
+            args.as_array()
+                .ok_or_else(|| format!("{function} takes a list"))
+        };
+        match function {
+            "Condition" => self.condition(args.as_str().ok_or("Condition takes a name")?, depth),
+            "Fn::Equals" => match list()?.as_slice() {
+                [a, b] => Ok(self.resolve(a)? == self.resolve(b)?),
+                _ => Err("Fn::Equals takes [value, value]".to_owned()),
+            },
+            "Fn::Not" => match list()?.as_slice() {
+                [inner] => Ok(!self.truth(inner, depth + 1)?),
+                _ => Err("Fn::Not takes [condition]".to_owned()),
+            },
+            "Fn::And" => list()?
+                .iter()
+                .try_fold(true, |all, inner| Ok(self.truth(inner, depth + 1)? && all)),
+            "Fn::Or" => list()?
+                .iter()
+                .try_fold(false, |any, inner| Ok(self.truth(inner, depth + 1)? || any)),
+            other => Err(format!("{other} is not a condition function")),
         }
     }
 
@@ -201,6 +259,13 @@ impl Stack {
             ),
             ("AWS::Serverless::Api" | "AWS::ApiGateway::RestApi", "RootResourceId") => {
                 format!("{}-root", identity.api_id)
+            }
+            ("AWS::SSM::Parameter", "Value") => {
+                let value = self
+                    .resource(id)
+                    .and_then(|r| r.pointer("/Properties/Value"))
+                    .ok_or_else(|| format!("Fn::GetAtt {id}.Value: the parameter has no Value"))?;
+                self.resolve(value)?
             }
             _ => format!("{id}.{attribute}"),
         })
@@ -319,6 +384,13 @@ Parameters:
   Environment: {Type: String, Default: dev}
   Ttl: {Type: Number, Default: 300}
   NoDefault: {Type: String}
+  Issuer: {Type: String, Default: ""}
+Conditions:
+  HasIssuer: !Not [!Equals [!Ref Issuer, ""]]
+  IsProd: !Equals [!Ref Environment, prod]
+  ProdWithIssuer: !And [!Condition IsProd, !Condition HasIssuer]
+  ProdOrIssuer: !Or [!Condition IsProd, !Condition HasIssuer]
+  Loop: !Not [!Condition Loop]
 Globals:
   Function:
     AutoPublishAlias: live
@@ -335,6 +407,11 @@ Resources:
     Type: AWS::SSM::Parameter
     Properties:
       Name: !Sub /app/${Environment}/auth/route-rules
+  IssuerParameter:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub /app/${Environment}/auth/token/issuer
+      Value: !If [HasIssuer, !Ref Issuer, !Sub "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Environment}"]
 Outputs:
   A: {Value: !Ref Environment}
   B: {Value: !Sub "'${Environment}' ${!Literal} ${AWS::Region}"}
@@ -348,6 +425,12 @@ Outputs:
   J: {Value: !Ref Fn.Alias}
   K: {Value: !Ref Own.Alias}
   L: {Value: !Ref Api.Alias}
+  M: {Value: !GetAtt IssuerParameter.Value}
+  N: {Value: !Sub "${IssuerParameter.Value}/.well-known/openid-configuration"}
+  O: {Value: !If [ProdWithIssuer, both, not both]}
+  P: {Value: !If [ProdOrIssuer, either, neither]}
+  Q: {Value: !If [Loop, a, b]}
+  R: {Value: !If [Nowhere, a, b]}
 "#;
 
     fn stack(overrides: &[(&str, &str)]) -> Stack {
@@ -401,6 +484,45 @@ Outputs:
             output(&stack, "L")
                 .unwrap_err()
                 .contains("not an AWS::Serverless::Function")
+        );
+    }
+
+    #[test]
+    fn fn_if_follows_the_templates_conditions() {
+        let derived = stack(&[]);
+        assert_eq!(
+            output(&derived, "M").unwrap(),
+            "https://local0000a.execute-api.us-east-1.amazonaws.com/dev"
+        );
+        assert_eq!(
+            output(&derived, "N").unwrap(),
+            "https://local0000a.execute-api.us-east-1.amazonaws.com/dev/.well-known/openid-configuration",
+            "a parameter's Value attribute is its resolved Value"
+        );
+        assert_eq!(output(&derived, "O").unwrap(), "not both");
+        assert_eq!(output(&derived, "P").unwrap(), "neither");
+
+        let custom = stack(&[
+            ("Issuer", "https://auth.example.com"),
+            ("Environment", "prod"),
+        ]);
+        assert_eq!(output(&custom, "M").unwrap(), "https://auth.example.com");
+        assert_eq!(output(&custom, "O").unwrap(), "both");
+        assert_eq!(output(&custom, "P").unwrap(), "either");
+    }
+
+    #[test]
+    fn a_missing_or_cyclic_condition_is_an_error() {
+        let stack = stack(&[]);
+        assert!(
+            output(&stack, "Q")
+                .unwrap_err()
+                .contains("nested too deeply")
+        );
+        assert!(
+            output(&stack, "R")
+                .unwrap_err()
+                .contains("no such condition")
         );
     }
 

@@ -1,6 +1,7 @@
 //! The gateway over HTTP, serving the workspace's template.yaml in front of the built
 //! `token_generator` and `authorizer` (against moto_server): 401, 403 and 200 as API Gateway
-//! gives them, the authorizer cache across routes, and the token endpoints passed through.
+//! gives them, the authorizer cache across routes, the token and discovery endpoints passed
+//! through, under the stage prefix too.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -40,11 +41,130 @@ async fn no_token_is_401_without_invoking_the_authorizer() {
     );
 
     // A value the ValidationExpression refuses never reaches the authorizer either.
-    for value in ["Basic YWxpY2U6cHc=", "Bearer", "Bearer a b", ""] {
+    for value in [
+        "Basic YWxpY2U6cHc=",
+        "Bearer",
+        "BEARER",
+        "Bearer a b",
+        "Bearerabc",
+        "",
+    ] {
         let reply = send("GET", &me, &[("authorization", value)], "").await;
         assert_eq!(reply.status, 401, "{value:?}");
     }
     assert_eq!(running.authorizer_calls(), 0);
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_accepted_in_any_case() {
+    let running = gateway(&[]).await;
+    let token = token_with_scope("erin", "read");
+    let me = format!("{}/me", running.base);
+    // RFC 9110 §11.1: the scheme is case-insensitive; the ValidationExpression lets each of
+    // these through to the authorizer, which accepts them too.
+    for scheme in ["BEARER", "bearer", "bEaReR"] {
+        let value = format!("{scheme} {token}");
+        let reply = send("GET", &me, &[("authorization", &value)], "").await;
+        assert_eq!(reply.status, 200, "{scheme}: {:?}", reply.body);
+        let (event, _) = running.invoker().last("authorizer");
+        assert_eq!(event["authorizationToken"], value);
+    }
+    // The cache key is the header's whole value: each spelling is its own entry.
+    assert_eq!(running.authorizer_calls(), 3);
+}
+
+#[tokio::test]
+async fn a_route_outside_the_tokens_scope_is_403_insufficient_scope() {
+    let running = gateway(&[]).await;
+    let auth = bearer(&token_with_scope("frank", "read"));
+    let reply = send(
+        "GET",
+        &format!("{}/admin/users", running.base),
+        &[("authorization", &auth)],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("AccessDeniedException")
+    );
+    // RFC 6750 §3.1, from the template's ACCESS_DENIED gateway response.
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer error="insufficient_scope""#)
+    );
+
+    // Neither a missing token (401) nor an unknown route (403 of another kind) claims it.
+    let reply = send("GET", &format!("{}/admin/users", running.base), &[], "").await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    let reply = send(
+        "GET",
+        &format!("{}/nowhere", running.base),
+        &[("authorization", &auth)],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.header("www-authenticate"), None);
+}
+
+#[tokio::test]
+async fn the_issuers_urls_under_the_stage_reach_the_same_routes() {
+    let running = gateway(&[]).await;
+    // `make dev`'s issuer is the stage URL, http://<host>:<port>/dev: what the walkthrough and
+    // the metadata build on it must reach the routes the gateway serves at its root.
+    let issuer = format!("{}/dev", running.base);
+    let auth = bearer(&token_with_scope("grace", "read"));
+    let reply = send(
+        "GET",
+        &format!("{issuer}/me"),
+        &[("authorization", &auth)],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["principalId"], "grace");
+
+    // The discovery routes, RFC 8414 §3.1's path-insertion form (the issuer's path after the
+    // well-known segment) included, with and without the stage. What the function answers is its
+    // own business (it depends on its issuer); the gateway must route each to it, without the
+    // authorizer, and pass its answer through.
+    let calls = running.authorizer_calls();
+    let path_inserted = "/.well-known/oauth-authorization-server/{proxy+}";
+    for (path, resource) in [
+        (
+            "/.well-known/openid-configuration",
+            "/.well-known/openid-configuration",
+        ),
+        ("/.well-known/jwks.json", "/.well-known/jwks.json"),
+        (
+            "/.well-known/oauth-authorization-server",
+            "/.well-known/oauth-authorization-server",
+        ),
+        ("/.well-known/oauth-authorization-server/dev", path_inserted),
+    ] {
+        for url in [format!("{}{path}", running.base), format!("{issuer}{path}")] {
+            let reply = send("GET", &url, &[], "").await;
+            let (event, answer) = running.invoker().last("token_generator");
+            let Some(Invocation::Response(response)) = answer else {
+                panic!("{url}: {answer:?}");
+            };
+            assert_eq!(
+                u64::from(reply.status),
+                response["statusCode"].as_u64().unwrap(),
+                "{url}"
+            );
+            assert_eq!(event["resource"], resource, "{url}");
+            assert_eq!(event["path"], path, "{url}");
+            assert_eq!(event["requestContext"]["path"], format!("/dev{path}"));
+            if resource == path_inserted {
+                assert_eq!(event["pathParameters"]["proxy"], "dev");
+            }
+        }
+    }
+    assert_eq!(running.authorizer_calls(), calls, "discovery is open");
 }
 
 #[tokio::test]
@@ -114,6 +234,10 @@ async fn one_cached_policy_gives_200_on_me_and_403_on_admin() {
             json!({"message": "User is not authorized to access this resource with an explicit deny"})
         );
         assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some(r#"Bearer error="insufficient_scope""#)
+        );
     }
     assert_eq!(running.authorizer_calls(), 1, "answered from the cache");
 

@@ -37,7 +37,7 @@ fn token() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let claims = json!({"iss": "lambda-api", "sub": "erin", "iat": now, "exp": now + 600,
+    let claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": "erin", "iat": now, "exp": now + 600,
                         "jti": "j1", "type": "access", "scope": "pets:read", "tier": 3});
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

@@ -190,15 +190,21 @@ pub async fn setup() -> &'static Setup {
 /// The functions as `make dev` configures them (tools/dev.sh writes the same variables).
 pub async fn functions() -> LocalInvoker {
     let setup = setup().await;
-    let env = [
-        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+    functions_with(&[
         ("JWT_SECRET_PARAM", setup.secret_param.clone()),
         ("ACCESS_TOKEN_TTL_PARAM", setup.ttl_param.clone()),
-        ("USERS_TABLE", setup.table.clone()),
-        ("ROUTE_RULES_PARAM", setup.rules_param.clone()),
-    ];
+    ])
+    .await
+}
+
+/// The functions on moto with the shared table and route rules, plus `extra` (the key source,
+/// the issuer, lifetimes...).
+pub async fn functions_with(extra: &[(&str, String)]) -> LocalInvoker {
+    let setup = setup().await;
+    let mut env: Vec<(&str, String)> = e2e::http::aws_env();
+    env.push(("USERS_TABLE", setup.table.clone()));
+    env.push(("ROUTE_RULES_PARAM", setup.rules_param.clone()));
+    env.extend(extra.iter().cloned());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     LocalInvoker::default()
         .with_function("token_generator", Function::start("token_generator", &env))
@@ -234,6 +240,18 @@ pub async fn start(
     parameters: &[(&str, &str)],
     invoker: LocalInvoker,
 ) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_on(listener, template, parameters, invoker)
+}
+
+/// Serves like [`start`], on a listener the caller bound: for tests whose functions must know
+/// the gateway's address before they start (it is in the issuer URL).
+pub fn start_on(
+    listener: TcpListener,
+    template: PathBuf,
+    parameters: &[(&str, &str)],
+    invoker: LocalInvoker,
+) -> Running {
     let options = LoadOptions {
         parameters: parameters
             .iter()
@@ -242,7 +260,6 @@ pub async fn start(
         ..LoadOptions::default()
     };
     let (_, api) = template::load(&template, &options).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let gateway = Arc::new(Gateway::new(api, Identity::default(), invoker));
     let task = server::spawn(listener, Arc::clone(&gateway));
@@ -337,7 +354,7 @@ pub fn token_with_scope(sub: &str, scope: &str) -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let claims = json!({"iss": "lambda-api", "sub": sub, "iat": now, "exp": now + 600,
+    let claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": sub, "iat": now, "exp": now + 600,
                         "jti": unique("jti"), "type": "access", "scope": scope});
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

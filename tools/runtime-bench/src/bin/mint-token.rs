@@ -1,5 +1,6 @@
 //! Prints an HS256 access token for benchmarks: the claims the authorizer accepts with its
-//! default settings (issuer `lambda-api`, `type` access), signed with the given secret.
+//! benchmark settings (issuer `lambda-api`, audience `https://api.example.test`, `type` access),
+//! signed with the given secret.
 //!
 //! `mint-token <secret> [--expired]`: valid for a day from now, or expired an hour ago.
 
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     let iat = if expired { now - 86_400 - 3_600 } else { now };
     let claims = json!({
         "iss": "lambda-api",
+        "aud": "https://api.example.test",
         "sub": "bench-user",
         "iat": iat,
         "exp": iat + 86_400,
