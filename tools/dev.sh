@@ -154,7 +154,7 @@ BASE=$ISSUER
 USER_JSON='{"username":"alice","password":"correct horse battery staple"}'
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
 
-# discovery: the server metadata at the issuer (OpenID Connect), where the endpoints come from
+# discovery: the server metadata at the issuer (RFC 8414), where the endpoints come from
 METADATA=$(curl -s "$ISSUER/.well-known/openid-configuration")
 echo "$METADATA"; TOKEN_ENDPOINT=$(echo "$METADATA" | field token_endpoint); JWKS_URI=$(echo "$METADATA" | field jwks_uri)
 

@@ -7,7 +7,7 @@
 //!   usable refresh token), `client_id`, `scope`, `issued_at`, `expires_at` (absolute end),
 //!   `rotated_at`, `revoked` (reason), `ttl`;
 //! - refresh token: `pk = REFRESH#<sha256 of the handle>`, `sk = REFRESH`, `sub`, `family`,
-//!   `generation`, `client_id`, `scope`, `issued_at`, `expires_at`, `ttl`;
+//!   `generation`, `client_id`, `scope`, `issued_at`, `expires_at`, `family_expires_at`, `ttl`;
 //! - revoked access token: `pk = REVOKED#<jti>`, `sk = REVOKED`, `sub`, `ttl` (its `exp`);
 //! - client: `pk = CLIENT#<client_id>`, `sk = CLIENT`, `secret_hash`, `scopes`, `name`;
 //! - failure counter: `pk = LOCK#<user|client|ip>#<key>`, `sk = LOCK`, `failures`,

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Whether a token is an access token or a refresh token (the `type` claim).
+/// The `type` claim: `access` on every access token; `refresh` only on the refresh JWTs of
+/// earlier versions, which the verifier refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenType {
@@ -22,14 +23,14 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
-/// The claims of an access or refresh token.
+/// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// Issuer.
     pub iss: String,
     /// Subject: the user name, or the client id for client_credentials tokens.
     pub sub: String,
-    /// Audience, when configured.
+    /// Audience: always written on our access tokens (RFC 9068 §2.2), required on validation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// Issued at, epoch seconds.
@@ -51,7 +52,8 @@ pub struct Claims {
     /// written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// The refresh-token family (refresh tokens only).
+    /// The refresh-token family of a user's sign-in: revoking the family revokes its access
+    /// tokens where revocations are checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fam: Option<String>,
 }

@@ -24,8 +24,9 @@ use serde_json::{Map, Value, json};
 use crate::error::KeyError;
 use crate::keyset::{KeyAlgorithm, KeySet, KeyStatus, generate_jwk};
 
-/// Default of [`RotationSettings::retire_after_secs`]: 31 days, the 30-day refresh-token family
-/// (the longest token lifetime) plus a day.
+/// Default of [`RotationSettings::retire_after_secs`]: 31 days, far beyond the longest life of a
+/// signed token (an access token: ACCESS_TOKEN_TTL, at most a day; refresh tokens are opaque and
+/// signed by no key), so a retired key outlives everything it signed.
 pub const DEFAULT_RETIRE_AFTER_SECS: u64 = 2_678_400;
 
 /// How a rotation makes the next key set.
@@ -34,7 +35,7 @@ pub struct RotationSettings {
     /// Algorithm of the keys added. Default ES256.
     pub algorithm: KeyAlgorithm,
     /// Seconds a retired key stays in the set (verifying) before it is pruned. It must be at
-    /// least the longest lifetime of a token (the refresh-token family's), or tokens it signed
+    /// least the longest lifetime of an access token (ACCESS_TOKEN_TTL), or tokens it signed
     /// stop verifying before they expire. Default [`DEFAULT_RETIRE_AFTER_SECS`].
     pub retire_after_secs: u64,
 }

@@ -25,6 +25,7 @@ const KNOWN: &[&str] = &[
     "client_secret",
     "token",
     "token_type_hint",
+    "resource",
 ];
 
 /// Request parameters: string values by name.
