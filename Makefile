@@ -61,6 +61,9 @@ test: $(VENV_STAMP) ## Build the binaries, then run every test (unit, moto_serve
 	@# --tests puts the dev-dependencies in the same feature resolution as the binaries: built
 	@# alone, the binaries get other features and the whole AWS SDK would be compiled twice.
 	cargo build --workspace --bins --tests
+	@# tests/tests/hardening.rs runs token_generator built with the release profile's
+	@# panic = "abort" (profile panic-abort, root Cargo.toml) with hostile events.
+	cargo build --profile panic-abort --bin token_generator
 	cargo test --workspace
 
 lint: ## cargo fmt --check and clippy with warnings as errors

@@ -37,6 +37,7 @@ audience=$gateway_url
 
 table=users-dev
 keys_secret=/app/dev/auth/signing-keys
+public_keys_param=/app/dev/auth/public-keys
 ttl_param=/app/dev/auth/token/time
 rules_param=/app/dev/auth/route-rules
 gateway_bin=${CARGO_TARGET_DIR:-$root/target}/debug/local-gateway
@@ -109,7 +110,7 @@ trap on_signal INT TERM
 # The functions and the setup script talk to moto only: no profile, session or inline secret
 # from the developer's shell may leak in (an inline key set would take precedence over moto's).
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN JWT_SECRET JWT_SECRET_PARAM SIGNING_KEYS \
-    SIGNING_KEYS_PARAM TOKEN_ISSUER_PARAM TOKEN_AUDIENCE_PARAM
+    SIGNING_KEYS_PARAM SIGNING_KEYS_PUBLIC_PARAM TOKEN_ISSUER_PARAM TOKEN_AUDIENCE_PARAM
 export AWS_ENDPOINT_URL=$endpoint AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 
@@ -120,7 +121,8 @@ echo "$moto_pid" >"$state/moto.pid"
 
 say "Creating the table and SSM parameters"
 if ! "$venv/bin/python" tools/dev_setup.py --endpoint "$endpoint" --table "$table" \
-    --keys-secret "$keys_secret" --ttl-param "$ttl_param" --access-ttl 3600 \
+    --keys-secret "$keys_secret" --public-keys-param "$public_keys_param" \
+    --ttl-param "$ttl_param" --access-ttl 3600 \
     --rules-param "$rules_param" --template template.yaml; then
     tail -n 20 "$state/moto.log" >&2 || true
     die "could not prepare moto_server"
@@ -132,6 +134,7 @@ AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 SIGNING_KEYS_SECRET_ID=$keys_secret
+SIGNING_KEYS_PUBLIC_PARAM=$public_keys_param
 ACCESS_TOKEN_TTL_PARAM=$ttl_param
 USERS_TABLE=$table
 ROUTE_RULES_PARAM=$rules_param

@@ -6,6 +6,8 @@ Waits until moto_server answers, then creates
 - the DynamoDB table (pk S hash, sk S range, on demand, TTL on `ttl`), as template.yaml does;
 - the Secrets Manager secret holding the signing key set: one fresh ES256 key (a JWK set, as the
   rotation function would create) on every run, never printed;
+- the String holding that set's public keys, as the rotation function publishes them: what the
+  authorizer verifies with (SIGNING_KEYS_PUBLIC_PARAM; token_generator signs with the secret);
 - the String holding the access-token lifetime in seconds;
 - the String holding the authorizer's route rules, with the value template.yaml gives its
   RouteRulesParameter (so the rules tried locally are the ones deployed).
@@ -33,6 +35,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--table", default="users-dev")
     parser.add_argument("--keys-secret", default="/app/dev/auth/signing-keys")
+    parser.add_argument("--public-keys-param", default="/app/dev/auth/public-keys")
     parser.add_argument("--ttl-param", default="/app/dev/auth/token/time")
     parser.add_argument("--access-ttl", default="3600", help="access-token lifetime, seconds")
     parser.add_argument("--rules-param", default="/app/dev/auth/route-rules")
@@ -127,6 +130,14 @@ def es256_key_set() -> str:
     return json.dumps({"keys": [jwk]})
 
 
+def public_key_set(private: str) -> str:
+    """The public JWK set of a private one, as auth_core's KeySet::public_jwks writes it."""
+    public = ("kty", "crv", "x", "y", "n", "e", "kid", "alg", "use")
+    keys = [{name: key[name] for name in public if name in key}
+            for key in json.loads(private)["keys"]]
+    return json.dumps({"keys": keys})
+
+
 def put_secret(secrets_client, name: str, value: str) -> None:
     try:
         secrets_client.create_secret(Name=name, SecretString=value)
@@ -148,7 +159,14 @@ def main() -> None:
     secrets_client = session.client("secretsmanager", endpoint_url=args.endpoint)
 
     create_table(dynamodb, args.table)
-    put_secret(secrets_client, args.keys_secret, es256_key_set())
+    key_set = es256_key_set()
+    put_secret(secrets_client, args.keys_secret, key_set)
+    ssm.put_parameter(
+        Name=args.public_keys_param,
+        Type="String",
+        Value=public_key_set(key_set),
+        Overwrite=True,
+    )
     ssm.put_parameter(
         Name=args.ttl_param,
         Type="String",
@@ -163,6 +181,7 @@ def main() -> None:
     )
     print(f"  table      {args.table} (pk/sk, PAY_PER_REQUEST, TTL on `ttl`)")
     print(f"  secret     {args.keys_secret} (signing key set: a new ES256 key)")
+    print(f"  parameter  {args.public_keys_param} (its public key, for the authorizer)")
     print(f"  parameter  {args.ttl_param} = {args.access_ttl}")
     print(f"  parameter  {args.rules_param} (route rules from {args.template})")
 

@@ -8,8 +8,10 @@
 )]
 
 pub mod http;
+pub mod jwks_server;
 pub mod moto;
 pub mod runtime_api;
+pub mod secrets;
 
 use std::path::PathBuf;
 

@@ -290,13 +290,18 @@ impl Function {
     /// Starts the binary `name` with exactly `env` (plus the Lambda variables and, unless `env`
     /// names an audience, `TOKEN_AUDIENCE` = [`crate::AUDIENCE`], which access tokens need).
     pub fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_binary(&binary(name), name, env)
+    }
+
+    /// [`Function::start`] with the binary at `path` (another profile's build), as `name`.
+    pub fn start_binary(path: &std::path::Path, name: &str, env: &[(&str, &str)]) -> Self {
         let api = RuntimeApi::start();
         let started = Instant::now();
         let names_audience = env
             .iter()
             .any(|(k, _)| *k == "TOKEN_AUDIENCE" || *k == "TOKEN_AUDIENCE_PARAM");
         let audience = (!names_audience).then_some(("TOKEN_AUDIENCE", crate::AUDIENCE));
-        let mut child = Command::new(binary(name))
+        let mut child = Command::new(path)
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", name)

@@ -103,7 +103,7 @@ fn http_api_event_gets_a_simple_response_by_default() {
         .response();
     assert_eq!(
         response,
-        json!({"isAuthorized": true, "context": {"sub": "alice@example.com"}})
+        json!({"isAuthorized": true, "context": {"sub": "alice@example.com", "iss": "lambda-api"}})
     );
 }
 

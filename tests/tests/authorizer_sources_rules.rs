@@ -258,7 +258,7 @@ fn context_carries_flattened_claims_and_the_usage_key() {
         .response();
     assert_eq!(
         response["context"],
-        json!({"sub": "carol", "scope": "pets:read openid", "email": "carol@example.com", "groups": "a,b",
+        json!({"sub": "carol", "iss": "lambda-api", "scope": "pets:read openid", "email": "carol@example.com", "groups": "a,b",
                "profile": "{\"tier\":\"gold\"}", "admin": false, "age": 41})
     );
     assert_eq!(response["usageIdentifierKey"], "key-123");

@@ -8,14 +8,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, TokenIssuer, TokenSettings, generate_jwk};
 use e2e::event;
+use e2e::jwks_server::{JwksServer, closed_url};
 use e2e::runtime_api::Function;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -28,63 +26,6 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
-}
-
-/// A loopback HTTP server answering every request with the same (changeable) JWKS, counting
-/// the requests.
-struct JwksServer {
-    url: String,
-    requests: Arc<AtomicUsize>,
-    answer: Arc<Mutex<(u16, &'static str, String)>>,
-}
-
-impl JwksServer {
-    fn start(body: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
-        let requests = Arc::new(AtomicUsize::new(0));
-        let answer = Arc::new(Mutex::new((200, "application/json", body)));
-        let (count, shared) = (Arc::clone(&requests), Arc::clone(&answer));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
-                    line.clear();
-                }
-                count.fetch_add(1, Ordering::SeqCst);
-                let (status, content_type, body) = shared.lock().unwrap().clone();
-                let mut stream = stream;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        Self {
-            url,
-            requests,
-            answer,
-        }
-    }
-
-    fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-
-    fn answer(&self, status: u16, content_type: &'static str, body: &str) {
-        *self.answer.lock().unwrap() = (status, content_type, body.to_owned());
-    }
-}
-
-/// A URL on which nothing listens.
-fn closed_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
-    drop(listener);
-    url
 }
 
 /// A key set of one private key (the other issuer's), and its public JWKS.
@@ -194,11 +135,12 @@ fn a_trusted_issuers_token_is_allowed_with_its_jwks_fetched_once() {
     assert_eq!(server.requests(), 0);
 
     let response = invoke(&function, &sign(&idp, &cognito_claims())).expect("trusted token");
-    assert_eq!(response["principalId"], "7d1f-4a2b-user");
+    // Namespaced by the issuer; its scopes map to none of ours (its entry maps none).
+    let principal = "cognito-idp.us-east-1.amazonaws.com/us-east-1_e2eTest|7d1f-4a2b-user";
+    assert_eq!(response["principalId"], principal);
     assert_eq!(
         response["context"],
-        json!({"sub": "7d1f-4a2b-user", "scope": "orders/read", "username": "alice",
-               "token_use": "access"})
+        json!({"sub": principal, "iss": ISSUER, "username": "alice", "token_use": "access"})
     );
     for _ in 0..5 {
         assert!(invoke(&function, &sign(&idp, &cognito_claims())).is_some());

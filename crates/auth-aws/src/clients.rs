@@ -6,17 +6,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, dynamo, get_n, get_s, n, s, user_pk};
+use crate::store::{Store, dynamo, get_n, get_s, n, s};
 
 const CLIENT_SK: &str = "CLIENT";
 
 fn client_pk(client_id: &str) -> AttributeValue {
     s(format!("CLIENT#{client_id}"))
-}
-
-/// The key of the client `client_id`, for a condition that it does not exist.
-pub(crate) fn client_key(client_id: &str) -> (AttributeValue, &'static str) {
-    (client_pk(client_id), CLIENT_SK)
 }
 
 /// A registered client.
@@ -35,8 +30,8 @@ pub struct ClientRecord {
 }
 
 impl Store {
-    /// Registers a client; [`StoreError::AlreadyExists`] if the id is taken, by a client or by a
-    /// user name (both are token subjects, RFC 9068 §5), decided by one transaction.
+    /// Registers a client; [`StoreError::AlreadyExists`] if another client has the id (users are
+    /// not looked at: a user may have the same name, and user tokens always carry `fam`).
     pub async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError> {
         let scopes = client.scopes.iter().map(s).collect();
         let item = HashMap::from([
@@ -48,8 +43,7 @@ impl Store {
             ("name".to_owned(), s(&client.name)),
             ("created_at".to_owned(), n(client.created_at)),
         ]);
-        self.put_new_exclusive(item, (user_pk(&client.client_id), PROFILE_SK))
-            .await
+        self.put_new(item).await
     }
 
     /// The client, if registered (strongly consistent read).

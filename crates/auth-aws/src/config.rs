@@ -1,9 +1,11 @@
 //! Configuration: read once per cold start from the environment and SSM into one typed struct.
 //!
 //! Signing keys come from a Secrets Manager secret (`SIGNING_KEYS_SECRET_ID`), an SSM SecureString
-//! (`SIGNING_KEYS_PARAM`) or the environment (`SIGNING_KEYS`), as a JWK set; the HS256 secret of
-//! the foundation (`JWT_SECRET` / `JWT_SECRET_PARAM`) still works alone, or next to a key set as a
-//! verify-only key while tokens it signed expire.
+//! (`SIGNING_KEYS_PARAM`) or the environment (`SIGNING_KEYS`), as a JWK set; a verifier (the
+//! authorizer, [`ConfigLoader::verifier_from_env`]) reads the public keys from the SSM String
+//! `SIGNING_KEYS_PUBLIC_PARAM` instead when it is set, refused if they hold a private member (see
+//! public_keys.rs); the HS256 secret of the foundation (`JWT_SECRET` / `JWT_SECRET_PARAM`) still
+//! works alone, or next to a key set as a verify-only key while tokens it signed expire.
 //!
 //! Values from SSM and Secrets Manager are cached for `SSM_CACHE_TTL` seconds (default 300); after that the next
 //! [`ConfigLoader::current`] call re-reads them, so a changed token time or secret takes effect
@@ -14,12 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth_core::{
-    KeySet, LockoutPolicy, LockoutResponse, MAX_LEEWAY_SECS, RouteRules, Secret, TokenIssuer,
-    TokenSettings, TokenSource, Verifier,
+    KeySet, LockoutPolicy, LockoutResponse, MAX_LEEWAY_SECS, RouteRules, Secret, ThrottlePolicy,
+    TokenIssuer, TokenSettings, TokenSource, Verifier,
 };
 use aws_config::SdkConfig;
 
 use crate::error::ConfigError;
+use crate::public_keys::parse_public_keys;
 use crate::remote::{Remote, RemoteCache};
 use crate::sdk::sdk_config;
 
@@ -100,6 +103,8 @@ pub struct Config {
     pub default_roles: Vec<String>,
     /// `LOCKOUT_*`: brute-force protection.
     pub lockout: LockoutPolicy,
+    /// `REGISTER_IP_LIMIT` per `REGISTER_WINDOW_SECONDS`: registrations per source address.
+    pub register: ThrottlePolicy,
     /// `TRUSTED_ISSUERS`: other issuers whose tokens the authorizer accepts (JSON, parsed by
     /// the authorizer).
     pub trusted_issuers: Option<String>,
@@ -152,6 +157,16 @@ enum KeysSource {
     None,
     Inline(String),
     Remote(Remote),
+    /// `SIGNING_KEYS_PUBLIC_PARAM`: an SSM parameter of public keys only (verifiers).
+    Public(String),
+}
+
+/// What the keys are loaded for: a signer reads the private key set; a verifier (the
+/// authorizer) reads `SIGNING_KEYS_PUBLIC_PARAM` instead when it is set, and nothing private.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyUse {
+    Sign,
+    Verify,
 }
 
 /// What the environment says, parsed and validated; SSM values are filled in by [`Spec::build`].
@@ -175,6 +190,7 @@ struct Spec {
     role_scopes: HashMap<String, Vec<String>>,
     default_roles: Vec<String>,
     lockout: LockoutPolicy,
+    register: ThrottlePolicy,
     trusted_issuers: Option<String>,
     revocation_check: bool,
     revocation_cache_ttl: Duration,
@@ -273,7 +289,15 @@ enum RulesSource {
 }
 
 impl Spec {
+    #[cfg(test)]
     fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::parse(lookup, KeyUse::Sign)
+    }
+
+    fn parse(
+        lookup: &dyn Fn(&str) -> Option<String>,
+        key_use: KeyUse,
+    ) -> Result<Self, ConfigError> {
         // An empty variable counts as unset: SAM templates cannot easily omit a variable.
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let secret = match (get("JWT_SECRET"), get("JWT_SECRET_PARAM")) {
@@ -294,6 +318,12 @@ impl Spec {
                 KeysSource::Inline(json)
             }
             (None, None, None) => KeysSource::None,
+        };
+        // A verifier given the public keys reads them and nothing else (the environment of
+        // `make dev` names the private set too, for token_generator).
+        let keys = match (key_use, get("SIGNING_KEYS_PUBLIC_PARAM")) {
+            (KeyUse::Verify, Some(param)) => KeysSource::Public(param),
+            _ => keys,
         };
         if matches!(keys, KeysSource::None) && matches!(secret, SecretSource::None) {
             return Err(ConfigError::NoSecret);
@@ -398,6 +428,7 @@ impl Spec {
             role_scopes,
             default_roles,
             lockout: parse_lockout(&get)?,
+            register: parse_register(&get)?,
             trusted_issuers: get("TRUSTED_ISSUERS"),
             revocation_check,
             revocation_cache_ttl: Duration::from_secs(parse_secs(
@@ -426,8 +457,10 @@ impl Spec {
 
     fn remote_names(&self) -> Vec<Remote> {
         let mut names = Vec::new();
-        if let KeysSource::Remote(remote) = &self.keys {
-            names.push(remote.clone());
+        match &self.keys {
+            KeysSource::Remote(remote) => names.push(remote.clone()),
+            KeysSource::Public(name) => names.push(Remote::Param(name.clone())),
+            KeysSource::None | KeysSource::Inline(_) => {}
         }
         if let SecretSource::Param(name) = &self.secret {
             names.push(Remote::Param(name.clone()));
@@ -458,6 +491,11 @@ impl Spec {
         };
         let keys = match (&self.keys, secret) {
             (KeysSource::Inline(json), secret) => Some((parse_keys("SIGNING_KEYS", json)?, secret)),
+            (KeysSource::Public(name), secret) => {
+                let remote = Remote::Param(name.clone());
+                let text = value(remote.clone())?;
+                Some((parse_public_keys(&remote.to_string(), text)?, secret))
+            }
             (KeysSource::Remote(remote), secret) => Some((
                 parse_keys(&remote.to_string(), value(remote.clone())?)?,
                 secret,
@@ -497,6 +535,7 @@ impl Spec {
             role_scopes: self.role_scopes.clone(),
             default_roles: self.default_roles.clone(),
             lockout: self.lockout,
+            register: self.register,
             trusted_issuers: self.trusted_issuers.clone(),
             revocation_check: self.revocation_check,
             revocation_cache_ttl: self.revocation_cache_ttl,
@@ -534,7 +573,25 @@ impl ConfigLoader {
         lookup: impl Fn(&str) -> Option<String>,
         sdk: Option<SdkConfig>,
     ) -> Result<Self, ConfigError> {
-        let spec = Spec::from_lookup(&lookup)?;
+        Self::load(Spec::parse(&lookup, KeyUse::Sign)?, sdk).await
+    }
+
+    /// [`ConfigLoader::from_env`] for a verifier (the authorizer): with
+    /// `SIGNING_KEYS_PUBLIC_PARAM` set, the keys are that parameter's public JWK set, refused if
+    /// it holds any private member, and no other key source is read.
+    pub async fn verifier_from_env() -> Result<Self, ConfigError> {
+        Self::verifier_from_lookup(|name| std::env::var(name).ok(), None).await
+    }
+
+    /// [`ConfigLoader::verifier_from_env`] through `lookup`, as [`ConfigLoader::from_lookup`].
+    pub async fn verifier_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        sdk: Option<SdkConfig>,
+    ) -> Result<Self, ConfigError> {
+        Self::load(Spec::parse(&lookup, KeyUse::Verify)?, sdk).await
+    }
+
+    async fn load(spec: Spec, sdk: Option<SdkConfig>) -> Result<Self, ConfigError> {
         let names = spec.remote_names();
         let (params, values) = if names.is_empty() {
             (None, HashMap::new())
@@ -694,6 +751,33 @@ fn parse_lockout(get: &dyn Fn(&str) -> Option<String>) -> Result<LockoutPolicy, 
         ));
     }
     Ok(policy)
+}
+
+fn parse_register(get: &dyn Fn(&str) -> Option<String>) -> Result<ThrottlePolicy, ConfigError> {
+    let defaults = ThrottlePolicy::default();
+    let limit = match get("REGISTER_IP_LIMIT") {
+        None => defaults.limit,
+        Some(value) => value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|limit| *limit <= 1_000_000)
+            .ok_or_else(|| {
+                invalid(
+                    "REGISTER_IP_LIMIT",
+                    "must be a whole number of registrations from 0 (no limit) to 1000000",
+                )
+            })?,
+    };
+    Ok(ThrottlePolicy {
+        limit,
+        window_secs: parse_secs(
+            "REGISTER_WINDOW_SECONDS",
+            get("REGISTER_WINDOW_SECONDS"),
+            defaults.window_secs,
+            1..=604_800,
+        )?,
+    })
 }
 
 fn parse_secs(
@@ -955,6 +1039,36 @@ mod tests {
             assert!(
                 matches!(&err, ConfigError::Invalid { name: n, .. } if n == name),
                 "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn registrations_are_limited_per_address_by_default_and_zero_turns_it_off() {
+        let parsed = spec(&[("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(
+            (parsed.register.limit, parsed.register.window_secs),
+            (10, 3_600)
+        );
+        let parsed = spec(&[
+            ("JWT_SECRET", SECRET),
+            ("REGISTER_IP_LIMIT", "0"),
+            ("REGISTER_WINDOW_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert!(!parsed.register.is_enabled());
+        assert_eq!(parsed.register.window_secs, 60);
+        for (name, value) in [
+            ("REGISTER_IP_LIMIT", "-1"),
+            ("REGISTER_IP_LIMIT", "ten"),
+            ("REGISTER_WINDOW_SECONDS", "0"),
+        ] {
+            let err = spec(&[("JWT_SECRET", SECRET), (name, value)])
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, ConfigError::Invalid { name: n, .. } if n == name),
+                "{name}={value}: {err}"
             );
         }
     }

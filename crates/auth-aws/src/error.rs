@@ -7,9 +7,21 @@ use thiserror::Error;
 pub enum ConfigError {
     /// No key source is set.
     #[error(
-        "no signing keys: set SIGNING_KEYS_SECRET_ID, SIGNING_KEYS_PARAM or SIGNING_KEYS (a JWK set), or JWT_SECRET / JWT_SECRET_PARAM (HS256)"
+        "no signing keys: set SIGNING_KEYS_SECRET_ID, SIGNING_KEYS_PARAM or SIGNING_KEYS (a JWK set), SIGNING_KEYS_PUBLIC_PARAM (public keys, for the authorizer), or JWT_SECRET / JWT_SECRET_PARAM (HS256)"
     )]
     NoSecret,
+    /// A public key set (`SIGNING_KEYS_PUBLIC_PARAM`) holds private key material.
+    #[error(
+        "{source_name} holds the private member `{member}` of key {kid:?}: it must hold public keys only (what `authctl keys public` prints)"
+    )]
+    PrivateKey {
+        /// The parameter the key set came from.
+        source_name: String,
+        /// The `kid` of the key (never key material).
+        kid: String,
+        /// The private member's name (`d`, `k`, ...).
+        member: &'static str,
+    },
     /// The key set does not parse or is not usable.
     #[error("{source_name} is not a usable key set: {reason}")]
     KeySet {

@@ -312,8 +312,17 @@ impl Store {
 
     /// Revokes every family of the user (logout everywhere). Returns how many were revoked.
     pub async fn revoke_all_families(&self, sub: &str, reason: &str) -> Result<usize, StoreError> {
+        let ids = self.family_ids(sub).await?;
+        for id in &ids {
+            self.revoke_family(sub, id, reason).await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// The ids of every family of the user, by a consistent Query of the user's partition.
+    pub(crate) async fn family_ids(&self, sub: &str) -> Result<Vec<String>, StoreError> {
         let mut start = None;
-        let mut count = 0;
+        let mut ids = Vec::new();
         loop {
             let page = self
                 .client
@@ -329,16 +338,27 @@ impl Store {
                 .await
                 .map_err(|err| dynamo("Query", err))?;
             for item in page.items.unwrap_or_default() {
-                let sk = get_s(&item, "sk")?;
-                if let Some(id) = sk.strip_prefix(FAMILY_PREFIX) {
-                    self.revoke_family(sub, id, reason).await?;
-                    count += 1;
+                if let Some(id) = get_s(&item, "sk")?.strip_prefix(FAMILY_PREFIX) {
+                    ids.push(id.to_owned());
                 }
             }
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(count),
+                _ => return Ok(ids),
             }
         }
+    }
+
+    /// Removes the family's item (account deletion); a missing one is no error.
+    pub(crate) async fn delete_family(&self, sub: &str, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", user_pk(sub))
+            .key("sk", family_sk(id))
+            .send()
+            .await
+            .map_err(|err| dynamo("DeleteItem", err))?;
+        Ok(())
     }
 }

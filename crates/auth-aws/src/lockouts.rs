@@ -1,12 +1,16 @@
-//! Failed-attempt counters for brute-force protection, per account, client and source IP.
-//! Item: `pk = LOCK#<kind>#<key>`, `sk = LOCK`, `failures`, `last_failure`, `locked_until`, `ttl`.
-//! The policy (thresholds, growth, cap) is [`auth_core::LockoutPolicy`].
+//! Attempt counters for brute-force protection, per account and source IP (clients are never
+//! locked). Item: `pk = LOCK#<user|ip>#<key>`, `sk = LOCK`, `failures` (attempts counted: in
+//! flight or failed), `last_failure` (when the last was counted), `locked_until`, `ttl`. The
+//! policy (thresholds, growth, cap) is [`auth_core::LockoutPolicy`].
 
-use auth_core::LockoutPolicy;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use auth_core::{AttemptCounter, LockoutPolicy, Reservation};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::error::StoreError;
-use crate::store::{Store, conditional, dynamo, get_n, n, s};
+use crate::store::{Item, Store, dynamo, get_n, n, s};
 
 const LOCK_SK: &str = "LOCK";
 
@@ -15,8 +19,6 @@ const LOCK_SK: &str = "LOCK";
 pub enum LockKey<'a> {
     /// A user name.
     Account(&'a str),
-    /// An OAuth client id.
-    Client(&'a str),
     /// A source IP address.
     Ip(&'a str),
 }
@@ -25,7 +27,6 @@ impl LockKey<'_> {
     fn pk(&self) -> AttributeValue {
         match self {
             Self::Account(name) => s(format!("LOCK#user#{name}")),
-            Self::Client(id) => s(format!("LOCK#client#{id}")),
             Self::Ip(ip) => s(format!("LOCK#ip#{ip}")),
         }
     }
@@ -33,115 +34,217 @@ impl LockKey<'_> {
     /// The failure threshold for this kind of key.
     pub fn threshold(&self, policy: &LockoutPolicy) -> u64 {
         match self {
-            Self::Account(_) | Self::Client(_) => policy.account_threshold,
+            Self::Account(_) => policy.account_threshold,
             Self::Ip(_) => policy.ip_threshold,
         }
     }
 }
 
-impl Store {
-    /// The latest `locked_until` among `keys` that is still in the future, if any.
-    pub async fn locked_until(
-        &self,
-        keys: &[LockKey<'_>],
-        now: u64,
-    ) -> Result<Option<u64>, StoreError> {
-        if keys.is_empty() {
-            return Ok(None);
-        }
-        let keys = keys.iter().map(|key| (key.pk(), LOCK_SK)).collect();
-        let until = self
-            .batch_get(keys, "locked_until", true)
-            .await?
-            .iter()
-            .filter_map(|item| get_n(item, "locked_until").ok())
-            .filter(|until| *until > now)
-            .max();
-        Ok(until)
-    }
+/// An attempt counted against one counter by [`Store::reserve_attempt`]: what to undo if the
+/// attempt is given back ([`Store::release_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reserved<'a> {
+    /// The counter.
+    pub key: LockKey<'a>,
+    /// Whether anything was counted (nothing is when the threshold is 0).
+    pub counted: bool,
+    /// The lock this attempt started, seconds (0: none).
+    pub lock_secs: u64,
+    /// That lock's end, epoch seconds (0: none).
+    pub locked_until: u64,
+}
 
-    /// Counts a failure against `key`; returns the lock it now carries in seconds (0: none).
-    /// A counter whose last failure is older than the policy's window starts again at one.
-    pub async fn record_failure(
+/// What [`Store::reserve_attempt`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptReservation<'a> {
+    /// Counted: the attempt may check a password.
+    Granted(Reserved<'a>),
+    /// Locked until this time (epoch seconds): no password may be checked.
+    Refused {
+        /// When the lock ends.
+        until: u64,
+    },
+}
+
+/// How often a reservation that lost a race is decided again against the counter that won.
+const RESERVE_ROUNDS: usize = 16;
+
+fn counter_of(item: &Item) -> AttemptCounter {
+    AttemptCounter {
+        attempts: get_n(item, "failures").unwrap_or(0),
+        last_at: get_n(item, "last_failure").unwrap_or(0),
+        locked_until: get_n(item, "locked_until").unwrap_or(0),
+    }
+}
+
+/// A conditional update done, or the item as it was when its condition failed (`None`: there
+/// was none).
+enum Written {
+    Done,
+    ConditionFailed(Option<Item>),
+}
+
+async fn update(builder: UpdateItemFluentBuilder) -> Result<Written, StoreError> {
+    let result = builder
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Written::Done),
+        Err(SdkError::ServiceError(err)) => match err.err() {
+            UpdateItemError::ConditionalCheckFailedException(failed) => {
+                Ok(Written::ConditionFailed(failed.item().cloned()))
+            }
+            _ => Err(dynamo("UpdateItem", SdkError::ServiceError(err))),
+        },
+        Err(err) => Err(dynamo("UpdateItem", err)),
+    }
+}
+
+impl Store {
+    /// Counts an attempt against `key` before its password is checked, or refuses it while the
+    /// counter is locked ([`LockoutPolicy::reserve`]). One conditional UpdateItem when the
+    /// counter is missing or far from its threshold; otherwise each write is conditioned on the
+    /// counter it was decided from, and a write that lost a race is decided again against the
+    /// counter that won (returned by the failed write): concurrent attempts are counted one by
+    /// one, so no more than the threshold of them are granted per lock period.
+    pub async fn reserve_attempt<'a>(
         &self,
-        key: LockKey<'_>,
+        key: LockKey<'a>,
         policy: &LockoutPolicy,
         now: u64,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<AttemptReservation<'a>, StoreError> {
+        let threshold = key.threshold(policy);
+        let granted = |lock_secs: u64, locked_until: u64| {
+            AttemptReservation::Granted(Reserved {
+                key,
+                counted: true,
+                lock_secs,
+                locked_until,
+            })
+        };
+        if threshold == 0 {
+            return Ok(AttemptReservation::Granted(Reserved {
+                key,
+                counted: false,
+                lock_secs: 0,
+                locked_until: 0,
+            }));
+        }
         let ttl = now
             .saturating_add(policy.window_secs)
             .saturating_add(policy.max_secs);
         let cutoff = now.saturating_sub(policy.window_secs);
-        // Two conditional writes: add to a live counter, or start a forgotten (or missing) one at
-        // one. Each decides atomically, so concurrent failures are never lost; a race between
-        // the two (another request restarted the counter meanwhile) is asked again.
-        let mut failures = None;
-        for _ in 0..3 {
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", key.pk())
-                .key("sk", s(LOCK_SK))
-                .update_expression("ADD failures :one SET last_failure = :now, #ttl = :ttl")
-                .condition_expression("attribute_exists(pk) AND last_failure > :cutoff")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":ttl", n(ttl))
-                .expression_attribute_values(":cutoff", n(cutoff))
-                .return_values(ReturnValue::UpdatedNew)
-                .send()
-                .await;
-            if let Some(output) = conditional(result, "UpdateItem")? {
-                failures = Some(
-                    output
-                        .attributes
-                        .as_ref()
-                        .and_then(|item| get_n(item, "failures").ok())
-                        .unwrap_or(1),
-                );
-                break;
-            }
-            let result = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item("pk", key.pk())
-                .item("sk", s(LOCK_SK))
-                .item("failures", n(1))
-                .item("last_failure", n(now))
-                .item("ttl", n(ttl))
-                .condition_expression("attribute_not_exists(pk) OR last_failure <= :cutoff")
-                .expression_attribute_values(":cutoff", n(cutoff))
-                .send()
-                .await;
-            if conditional(result, "PutItem")?.is_some() {
-                failures = Some(1);
-                break;
-            }
-        }
-        let failures = failures.ok_or_else(|| StoreError::Dynamo {
-            operation: "UpdateItem",
-            message: "the failure counter kept changing".to_owned(),
-        })?;
-        let lock = policy.lock_secs(failures, key.threshold(policy));
-        if lock > 0 {
+        let base = || {
             self.client
                 .update_item()
                 .table_name(&self.table)
                 .key("pk", key.pk())
                 .key("sk", s(LOCK_SK))
-                .update_expression("SET locked_until = :until")
-                .expression_attribute_values(":until", n(now.saturating_add(lock)))
-                .send()
-                .await
-                .map_err(|err| dynamo("UpdateItem", err))?;
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":ttl", n(ttl))
+                .expression_attribute_values(":cutoff", n(cutoff))
+        };
+        // The common case in one write: a missing counter, or a live unlocked one that this
+        // attempt leaves below the threshold, is simply incremented (no lock to compute).
+        let add = || {
+            base()
+                .update_expression("ADD failures :one SET last_failure = :now, #ttl = :ttl")
+                .condition_expression(
+                    "attribute_not_exists(pk) OR (last_failure > :cutoff AND failures < :below \
+                     AND (attribute_not_exists(locked_until) OR locked_until <= :now))",
+                )
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":below", n(threshold.saturating_sub(1)))
+        };
+        // `None`: not looked at yet (the common case is assumed).
+        let mut seen: Option<Option<AttemptCounter>> = (threshold < 2).then_some(None);
+        for _ in 0..RESERVE_ROUNDS {
+            let (write, lock_secs, locked_until) = match seen {
+                None => (add(), 0, 0),
+                Some(current) => {
+                    let (next, lock_secs) = match policy.reserve(current.as_ref(), threshold, now) {
+                        Reservation::Refused { until } => {
+                            return Ok(AttemptReservation::Refused { until });
+                        }
+                        Reservation::Granted { next, lock_secs } => (next, lock_secs),
+                    };
+                    let live = current.filter(|c| policy.is_live(c, now));
+                    if lock_secs == 0 && threshold >= 2 && (live.is_some() || current.is_none()) {
+                        (add(), 0, 0)
+                    } else {
+                        // The lock (or a forgotten counter's restart) is computed here, so the
+                        // write is conditioned on exactly the counter it was decided from: the
+                        // same live, unlocked count, or a counter (still) missing or forgotten.
+                        let write = base()
+                            .update_expression(
+                                "SET failures = :next, last_failure = :now, \
+                                 locked_until = :until, #ttl = :ttl",
+                            )
+                            .expression_attribute_values(":next", n(next.attempts))
+                            .expression_attribute_values(":until", n(next.locked_until));
+                        let write = match live {
+                            Some(counter) => write
+                                .condition_expression(
+                                    "failures = :seen AND last_failure > :cutoff AND \
+                                     (attribute_not_exists(locked_until) OR locked_until <= :now)",
+                                )
+                                .expression_attribute_values(":seen", n(counter.attempts)),
+                            None => write.condition_expression(
+                                "attribute_not_exists(pk) OR attribute_not_exists(last_failure) \
+                                 OR last_failure <= :cutoff",
+                            ),
+                        };
+                        (write, lock_secs, next.locked_until)
+                    }
+                }
+            };
+            match update(write).await? {
+                Written::Done => return Ok(granted(lock_secs, locked_until)),
+                Written::ConditionFailed(item) => seen = Some(item.as_ref().map(counter_of)),
+            }
         }
-        Ok(lock)
+        Err(StoreError::Dynamo {
+            operation: "UpdateItem",
+            message: "the attempt counter kept changing".to_owned(),
+        })
     }
 
-    /// Forgets the failures counted against `key` (after a successful sign-in).
+    /// Gives a reserved attempt back (it checked no password, or it was a success that should
+    /// not count against its source address): one less attempt, and the lock it started, if no
+    /// later attempt replaced it, lifted.
+    pub async fn release_attempt(&self, reserved: &Reserved<'_>) -> Result<(), StoreError> {
+        if !reserved.counted {
+            return Ok(());
+        }
+        let base = || {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", reserved.key.pk())
+                .key("sk", s(LOCK_SK))
+                .expression_attribute_values(":one", n(1))
+        };
+        if reserved.lock_secs > 0 {
+            let lift = base()
+                .update_expression("SET failures = failures - :one, locked_until = :zero")
+                .condition_expression("failures >= :one AND locked_until = :ours")
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":ours", n(reserved.locked_until));
+            if let Written::Done = update(lift).await? {
+                return Ok(());
+            }
+        }
+        let decrement = base()
+            .update_expression("SET failures = failures - :one")
+            .condition_expression("failures >= :one");
+        // Nothing to give back (cleared meanwhile) is fine.
+        update(decrement).await?;
+        Ok(())
+    }
+
+    /// Forgets the attempts counted against `key` (after a successful sign-in).
     pub async fn clear_failures(&self, key: LockKey<'_>) -> Result<(), StoreError> {
         self.client
             .delete_item()

@@ -9,6 +9,11 @@ use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, n, s, user_pk}
 
 const REVOKED_SK: &str = "REVOKED";
 
+/// The attributes [`Store::revocation_state`] reads, its projection: the authorizer's IAM policy
+/// (template.yaml, `ReadRevocations`) allows exactly these through `dynamodb:Attributes`, so
+/// that it cannot read a password or client-secret hash.
+pub const REVOCATION_ATTRIBUTES: [&str; 4] = ["pk", "sk", "logout_at", "revoked"];
+
 fn revoked_pk(jti: &str) -> AttributeValue {
     s(format!("REVOKED#{jti}"))
 }
@@ -67,8 +72,9 @@ impl Store {
         Ok(())
     }
 
-    /// Whether `jti` is revoked, when `sub` last logged out and, for a token of a refresh-token
-    /// `family`, whether that family was revoked: one BatchGetItem.
+    /// Whether `jti` is revoked and, for a user's token (one of a refresh-token `family`), when
+    /// the user `sub` last logged out and whether that family was revoked: one BatchGetItem. A
+    /// token without a family is a client's own (client_credentials): only its `jti` counts.
     pub async fn revocation_state(
         &self,
         sub: &str,
@@ -76,13 +82,17 @@ impl Store {
         family: Option<&str>,
         consistent: bool,
     ) -> Result<RevocationState, StoreError> {
-        let mut keys = vec![(revoked_pk(jti), REVOKED_SK), (user_pk(sub), PROFILE_SK)];
+        let mut keys = vec![(revoked_pk(jti), REVOKED_SK)];
+        // Only a user's token has a family (client_credentials tokens never do): a token
+        // without one is a client's, which a user of the same name logging out must not touch
+        // (user names and client ids are separate namespaces).
         let family_sk = family.map(|id| format!("{FAMILY_PREFIX}{id}"));
         if let Some(sk) = &family_sk {
+            keys.push((user_pk(sub), PROFILE_SK));
             keys.push((user_pk(sub), sk.as_str()));
         }
         let items = self
-            .batch_get(keys, "pk, sk, logout_at, revoked", consistent)
+            .batch_get(keys, &REVOCATION_ATTRIBUTES.join(", "), consistent)
             .await?;
         let mut state = RevocationState::default();
         for item in items {

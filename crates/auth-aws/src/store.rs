@@ -2,7 +2,9 @@
 //!
 //! Item layout (see docs/DESIGN.md):
 //! - user profile: `pk = USER#<username>`, `sk = PROFILE`, `password_hash`, `created_at`,
-//!   `roles`, `logout_at` (set by logout);
+//!   `roles`, `logout_at` (set by logout, sign-out, disable, delete and a password change),
+//!   `disabled_at` (while disabled), `password_changed_at`; a deleted user's is a tombstone of
+//!   `pk`, `sk`, `deleted_at` and `logout_at` that keeps the name taken (accounts.rs);
 //! - refresh-token family: `pk = USER#<username>`, `sk = FAMILY#<id>`, `generation` (of the one
 //!   usable refresh token), `client_id`, `scope`, `issued_at`, `expires_at` (absolute end),
 //!   `rotated_at`, `revoked` (reason), `ttl`;
@@ -18,8 +20,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 
 use crate::error::StoreError;
@@ -143,36 +145,25 @@ impl Store {
         }
     }
 
-    /// Puts `item` if no item has its key and none has the key `(pk, sk)` of `exclusive`: one
-    /// TransactWriteItems (a Put and a ConditionCheck), so names in two namespaces that must not
-    /// meet (user names and client ids, both token subjects) stay apart under concurrency.
-    /// [`StoreError::AlreadyExists`] when either exists.
-    pub(crate) async fn put_new_exclusive(
+    /// Puts `item` if no item has its key; [`StoreError::AlreadyExists`] when one does. One
+    /// conditional PutItem: of concurrent creations of one key exactly one wins. User names and
+    /// client ids are separate namespaces (`USER#` and `CLIENT#` keys), so a creation looks at
+    /// its own key only and never tells whether a name exists in the other.
+    pub(crate) async fn put_new(
         &self,
         item: std::collections::HashMap<String, AttributeValue>,
-        exclusive: (AttributeValue, &str),
     ) -> Result<(), StoreError> {
-        let operation = "TransactWriteItems";
-        let put = Put::builder()
+        let result = self
+            .client
+            .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|err| dynamo(operation, err))?;
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", exclusive.0)
-            .key("sk", s(exclusive.1))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|err| dynamo(operation, err))?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().condition_check(check).build(),
-        ];
-        match self.transact(items).await? {
-            Ok(()) => Ok(()),
-            Err(_) => Err(StoreError::AlreadyExists),
+            .send()
+            .await;
+        match conditional(result, "PutItem")? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::AlreadyExists),
         }
     }
 

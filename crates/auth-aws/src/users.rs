@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::clients::{client_key, string_list};
+use crate::accounts::{DELETED_AT, DISABLED_AT, LIVE_PROFILE};
+use crate::clients::string_list;
 
 use crate::error::StoreError;
 use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
@@ -33,11 +34,13 @@ pub struct UserRecord {
     pub roles: Vec<String>,
     /// The last logout, epoch seconds: tokens issued at or before it are dead.
     pub logout_at: Option<u64>,
+    /// Disabled by an administrator (`authctl user disable`): no sign-in, no refresh.
+    pub disabled: bool,
 }
 
 impl Store {
-    /// Creates the user; [`StoreError::AlreadyExists`] if the name is taken, by a user or by a
-    /// client (both are token subjects, RFC 9068 §5). Decided by one transaction, so of two
+    /// Creates the user; [`StoreError::AlreadyExists`] if another user has the name (clients are
+    /// not looked at: a client may have the same id, and its tokens carry no `fam`). Of two
     /// concurrent registrations exactly one wins.
     pub async fn create_user(&self, user: &NewUser<'_>) -> Result<(), StoreError> {
         let item = HashMap::from([
@@ -48,8 +51,7 @@ impl Store {
             ("created_at".to_owned(), n(user.created_at)),
             ("roles".to_owned(), roles_value(user.roles)),
         ]);
-        self.put_new_exclusive(item, client_key(user.username))
-            .await
+        self.put_new(item).await
     }
 
     /// The user, if registered (strongly consistent read).
@@ -67,11 +69,16 @@ impl Store {
         let Some(item) = output.item else {
             return Ok(None);
         };
+        // A deleted user's profile is a tombstone that keeps the name taken (accounts.rs).
+        if item.contains_key(DELETED_AT) {
+            return Ok(None);
+        }
         Ok(Some(UserRecord {
             username: get_s(&item, "username")?.to_owned(),
             password_hash: get_s(&item, "password_hash")?.to_owned(),
             roles: string_list(item.get("roles")),
             logout_at: get_n(&item, "logout_at").ok(),
+            disabled: item.contains_key(DISABLED_AT),
         }))
     }
 
@@ -92,7 +99,7 @@ impl Store {
             .key("pk", user_pk(username))
             .key("sk", s(PROFILE_SK))
             .update_expression("SET #roles = :roles")
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression(LIVE_PROFILE)
             .expression_attribute_names("#roles", "roles")
             .expression_attribute_values(":roles", roles_value(roles))
             .send()

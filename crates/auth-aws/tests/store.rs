@@ -7,10 +7,10 @@
 )]
 
 use auth_aws::{
-    ClientRecord, Family, LockKey, NewUser, RefreshRecord, RotateError, Store, StoreError,
-    emulator_sdk_config,
+    AttemptReservation, ClientRecord, Family, LockKey, NewUser, RefreshRecord, Reserved,
+    RotateError, Store, StoreError, ThrottleKey, emulator_sdk_config,
 };
-use auth_core::LockoutPolicy;
+use auth_core::{LockoutPolicy, ThrottlePolicy};
 use e2e::moto::moto;
 
 async fn store() -> Store {
@@ -223,12 +223,24 @@ async fn logout_revokes_every_family_and_records_the_time() {
         ));
     }
     let state = store
-        .revocation_state("alice", "any", None, true)
+        .revocation_state("alice", "any", Some("f1"), true)
         .await
         .unwrap();
     assert_eq!(state.logout_at, Some(1_000));
     assert!(state.rejects(1_000), "issued in the logout's second");
-    assert!(!state.rejects(1_001));
+    let later = store
+        .revocation_state("alice", "any", Some("f3"), true)
+        .await
+        .unwrap();
+    assert!(!later.rejects(1_001));
+    // A token without a family is a client's (client_credentials, `sub` = its id): a user of
+    // the same name logging out does not touch it.
+    let client_token = store
+        .revocation_state("alice", "any", None, true)
+        .await
+        .unwrap();
+    assert_eq!(client_token.logout_at, None);
+    assert!(!client_token.rejects(1_000));
 }
 
 #[tokio::test]
@@ -276,8 +288,15 @@ async fn clients_are_created_once_and_found() {
     assert_eq!(store.find_client("other").await.unwrap(), None);
 }
 
+fn granted(reservation: AttemptReservation<'_>) -> Reserved<'_> {
+    match reservation {
+        AttemptReservation::Granted(reserved) => reserved,
+        AttemptReservation::Refused { until } => panic!("refused until {until}"),
+    }
+}
+
 #[tokio::test]
-async fn failures_lock_with_growing_bounded_durations() {
+async fn attempts_are_counted_before_the_check_and_lock_with_growing_bounded_durations() {
     let store = store().await;
     let policy = LockoutPolicy {
         account_threshold: 3,
@@ -288,86 +307,103 @@ async fn failures_lock_with_growing_bounded_durations() {
     };
     let key = LockKey::Account("alice");
     let mut locks = Vec::new();
-    for _ in 0..5 {
-        locks.push(store.record_failure(key, &policy, 1_000).await.unwrap());
+    for _ in 0..3 {
+        locks.push(granted(store.reserve_attempt(key, &policy, 1_000).await.unwrap()).lock_secs);
     }
-    assert_eq!(locks, [0, 0, 10, 20, 25]);
+    // The third attempt is the last one before the lock, which holds from its reservation.
+    assert_eq!(locks, [0, 0, 10]);
     assert_eq!(
-        store
-            .locked_until(&[key, LockKey::Ip("1.2.3.4")], 1_000)
-            .await
-            .unwrap(),
-        Some(1_025)
+        store.reserve_attempt(key, &policy, 1_009).await.unwrap(),
+        AttemptReservation::Refused { until: 1_010 }
     );
-    // Expired locks no longer count.
-    assert_eq!(store.locked_until(&[key], 1_025).await.unwrap(), None);
-    // Past the window, counting starts again.
-    assert_eq!(store.record_failure(key, &policy, 1_200).await.unwrap(), 0);
+    // After the lock one attempt is granted, and it locks for twice as long, up to the cap.
+    assert_eq!(
+        granted(store.reserve_attempt(key, &policy, 1_010).await.unwrap()).lock_secs,
+        20
+    );
+    assert_eq!(
+        store.reserve_attempt(key, &policy, 1_029).await.unwrap(),
+        AttemptReservation::Refused { until: 1_030 }
+    );
+    assert_eq!(
+        granted(store.reserve_attempt(key, &policy, 1_030).await.unwrap()).lock_secs,
+        25
+    );
+    // Another counter is not affected; past the window, counting starts again.
+    let ip = LockKey::Ip("1.2.3.4");
+    assert_eq!(
+        granted(store.reserve_attempt(ip, &policy, 1_031).await.unwrap()).lock_secs,
+        0
+    );
+    assert_eq!(
+        granted(store.reserve_attempt(key, &policy, 1_200).await.unwrap()).lock_secs,
+        0
+    );
     store.clear_failures(key).await.unwrap();
-    assert_eq!(store.locked_until(&[key], 1_000).await.unwrap(), None);
 }
 
 #[tokio::test]
-async fn a_counter_outlives_its_lock_so_the_next_failure_locks_longer() {
+async fn a_released_attempt_gives_its_place_and_its_lock_back() {
     let store = store().await;
     let policy = LockoutPolicy {
-        account_threshold: 2,
+        ip_threshold: 2,
         base_secs: 10,
         max_secs: 40,
         window_secs: 100,
         ..LockoutPolicy::default()
     };
-    let key = LockKey::Account("bob");
-    assert_eq!(store.record_failure(key, &policy, 1_000).await.unwrap(), 0);
-    assert_eq!(store.record_failure(key, &policy, 1_000).await.unwrap(), 10);
-    // The lock has ended (1_010) but the counter is remembered: one more failure locks for
-    // twice as long, not after `threshold` fresh guesses.
-    assert_eq!(store.locked_until(&[key], 1_011).await.unwrap(), None);
-    assert_eq!(store.record_failure(key, &policy, 1_011).await.unwrap(), 20);
-    assert_eq!(
-        store.locked_until(&[key], 1_011).await.unwrap(),
-        Some(1_031)
-    );
+    let key = LockKey::Ip("10.9.8.7");
+    granted(store.reserve_attempt(key, &policy, 1_000).await.unwrap());
+    let second = granted(store.reserve_attempt(key, &policy, 1_000).await.unwrap());
+    assert_eq!(second.lock_secs, 10);
+    // A success (or an attempt another counter refused) gives its reservation back: the lock it
+    // started is lifted and the count is one less, so the next attempt is the second again.
+    store.release_attempt(&second).await.unwrap();
+    let again = granted(store.reserve_attempt(key, &policy, 1_001).await.unwrap());
+    assert_eq!(again.lock_secs, 10);
+    assert!(matches!(
+        store.reserve_attempt(key, &policy, 1_002).await.unwrap(),
+        AttemptReservation::Refused { until: 1_011 }
+    ));
+    // A threshold of 0 counts nothing.
+    let off = LockoutPolicy {
+        ip_threshold: 0,
+        ..policy
+    };
+    let free = granted(store.reserve_attempt(key, &off, 1_002).await.unwrap());
+    assert!(!free.counted);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_failures_are_all_counted() {
+async fn concurrent_attempts_get_at_most_threshold_reservations() {
     let store = store().await;
     let policy = LockoutPolicy {
-        account_threshold: 100,
+        account_threshold: 4,
         ..LockoutPolicy::default()
     };
-    let tasks: Vec<_> = (0..10)
+    let tasks: Vec<_> = (0..12)
         .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
-                store
-                    .record_failure(LockKey::Ip("10.0.0.1"), &policy, 5_000)
-                    .await
-                    .unwrap()
+                matches!(
+                    store
+                        .reserve_attempt(LockKey::Account("carol"), &policy, 5_000)
+                        .await
+                        .unwrap(),
+                    AttemptReservation::Granted(_)
+                )
             })
         })
         .collect();
+    let mut granted = 0;
     for task in tasks {
-        task.await.unwrap();
+        granted += usize::from(task.await.unwrap());
     }
-    // Failure 11 of a threshold of 10 locks for base * 2.
-    let strict = LockoutPolicy {
-        account_threshold: 10,
-        ip_threshold: 10,
-        ..policy
-    };
-    assert_eq!(
-        store
-            .record_failure(LockKey::Ip("10.0.0.1"), &strict, 5_000)
-            .await
-            .unwrap(),
-        strict.lock_secs(11, 10)
-    );
+    assert_eq!(granted, 4);
 }
 
 #[tokio::test]
-async fn user_names_and_client_ids_never_coincide() {
+async fn user_names_and_client_ids_are_separate_namespaces() {
     let store = store().await;
     store.create_user(&alice()).await.unwrap();
     let client = |id: &str| ClientRecord {
@@ -377,21 +413,88 @@ async fn user_names_and_client_ids_never_coincide() {
         name: id.into(),
         created_at: 5,
     };
-    // A client may not take a user's name, nor a user a client's id: both are token subjects.
-    assert!(matches!(
-        store.create_client(&client("alice")).await,
-        Err(StoreError::AlreadyExists)
-    ));
+    // A client may have a user's name and a user a client's id: neither creation looks at the
+    // other namespace (user tokens carry `fam`, a client's own tokens never do).
+    store.create_client(&client("alice")).await.unwrap();
     store.create_client(&client("billing")).await.unwrap();
     let billing = NewUser {
         username: "billing",
         ..alice()
     };
+    store.create_user(&billing).await.unwrap();
+    assert!(store.find_user("billing").await.unwrap().is_some());
+    assert!(store.find_client("alice").await.unwrap().is_some());
+    // Within a namespace a name is still taken once.
     assert!(matches!(
         store.create_user(&billing).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert!(store.find_user("billing").await.unwrap().is_none());
+    assert!(matches!(
+        store.create_client(&client("alice")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+#[tokio::test]
+async fn registrations_are_throttled_per_address_and_window() {
+    let store = store().await;
+    let policy = ThrottlePolicy {
+        limit: 2,
+        window_secs: 60,
+    };
+    let key = ThrottleKey::Register("192.0.2.1");
+    assert_eq!(
+        store.count_request(key, &policy, 1_000).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.count_request(key, &policy, 1_010).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.count_request(key, &policy, 1_020).await.unwrap(),
+        Some(40)
+    );
+    // Another address has its own window; a closed window opens again.
+    let other = ThrottleKey::Register("192.0.2.2");
+    assert_eq!(
+        store.count_request(other, &policy, 1_020).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.count_request(key, &policy, 1_060).await.unwrap(),
+        None
+    );
+    let off = ThrottlePolicy { limit: 0, ..policy };
+    for _ in 0..3 {
+        assert_eq!(store.count_request(key, &off, 1_061).await.unwrap(), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_never_exceed_the_limit() {
+    let store = store().await;
+    let policy = ThrottlePolicy {
+        limit: 3,
+        window_secs: 3_600,
+    };
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .count_request(ThrottleKey::Register("198.51.100.1"), &policy, 7_000)
+                    .await
+                    .unwrap()
+                    .is_none()
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for task in tasks {
+        admitted += usize::from(task.await.unwrap());
+    }
+    assert_eq!(admitted, 3);
 }
 
 #[tokio::test]

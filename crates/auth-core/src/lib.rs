@@ -21,6 +21,7 @@ mod rotation;
 mod rules;
 mod settings;
 mod sources;
+mod throttle;
 mod trusted;
 mod verify;
 
@@ -33,7 +34,7 @@ pub use error::{
 pub use issue::{ACCESS_TOKEN_TYP, Grant, IssuedToken, TokenIssuer, random_id};
 pub use keys::Secret;
 pub use keyset::{Key, KeyAlgorithm, KeySet, KeyStatus, MAX_KEYS, generate_jwk, thumbprint};
-pub use lockout::{LockoutPolicy, LockoutResponse};
+pub use lockout::{AttemptCounter, LockoutPolicy, LockoutResponse, Reservation};
 pub use oauth::{ErrorBody, OAuthError, TokenResponse};
 pub use password::{PasswordHasher, check_password_policy};
 pub use policy::{
@@ -46,10 +47,12 @@ pub use rotation::{
 };
 pub use rules::{Caller, Decision, MAX_POLICY_BYTES, RouteRules};
 pub use settings::{MAX_LEEWAY_SECS, TokenSettings, default_audience, issuer_url};
-pub use sources::{TokenSource, cookie_value};
+pub use sources::{TokenSource, cookie_values};
+pub use throttle::{Admission, ThrottlePolicy, WindowCount};
 pub use trusted::{
     JWKS_MIN_REFRESH, JwksCache, JwksError, JwksKey, MAX_JWKS_BYTES, MAX_JWKS_KEYS,
-    MAX_TRUSTED_ISSUERS, MAX_UNKNOWN_KIDS, Step, TrustedClaims, TrustedIssuer, TrustedIssuerError,
-    UNKNOWN_KID_MEMORY, parse_jwks, unverified_issuer,
+    MAX_PRINCIPAL_PREFIX_CHARS, MAX_TRUSTED_ISSUERS, MAX_UNKNOWN_KIDS, PRINCIPAL_SEPARATOR,
+    ScopeMap, Step, TrustedClaims, TrustedIssuer, TrustedIssuerError, UNKNOWN_KID_MEMORY,
+    parse_jwks, unverified_issuer,
 };
 pub use verify::{MAX_TOKEN_BYTES, Verifier, map_error, precheck};

@@ -44,9 +44,11 @@ impl TokenSource {
     }
 }
 
-/// The value of cookie `name` in a `Cookie` header (`a=1; b=2`, RFC 6265 §4.2.1).
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').find_map(|pair| {
+/// Every value of cookie `name` in a `Cookie` header (`a=1; b=2`, RFC 6265 §4.2.1), in order.
+/// More than one is ambiguous (`at=<attacker>; at=<victim>`: RFC 6265 §5.4 leaves the order to
+/// the client and backends pick either), so the caller refuses rather than choosing.
+pub fn cookie_values<'a>(header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+    header.split(';').filter_map(move |pair| {
         let (key, value) = pair.split_once('=')?;
         (key.trim() == name).then(|| value.trim().trim_matches('"'))
     })
@@ -84,13 +86,26 @@ mod tests {
         }
     }
 
+    fn values<'a>(header: &'a str, name: &'a str) -> Vec<&'a str> {
+        cookie_values(header, name).collect()
+    }
+
     #[test]
     fn cookies_are_found_by_exact_name() {
         assert_eq!(
-            cookie_value("a=1; access_token=xyz; b=2", "access_token"),
-            Some("xyz")
+            values("a=1; access_token=xyz; b=2", "access_token"),
+            ["xyz"]
         );
-        assert_eq!(cookie_value("my_access_token=xyz", "access_token"), None);
-        assert_eq!(cookie_value("", "a"), None);
+        assert!(values("my_access_token=xyz", "access_token").is_empty());
+        assert!(values("", "a").is_empty());
+    }
+
+    #[test]
+    fn a_repeated_cookie_name_gives_every_value() {
+        assert_eq!(
+            values("at=attacker; at=victim", "at"),
+            ["attacker", "victim"]
+        );
+        assert_eq!(values("at=same; b=1; at=same", "at"), ["same", "same"]);
     }
 }

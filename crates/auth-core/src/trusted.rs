@@ -13,8 +13,11 @@
 //! - `aud` is required and matched when `audience` is configured; when it is not, `aud` is not
 //!   looked at (Cognito access tokens carry none), and `client_id` must then be configured;
 //! - `client_id` must be one of `client_ids` when those are configured; `required_claims` are
-//!   exact string matches.
+//!   exact string matches;
+//! - the principal is namespaced by the issuer, and only the scopes its `scopes` maps count
+//!   (identity.rs).
 
+mod identity;
 mod jwks;
 
 use std::collections::BTreeMap;
@@ -31,6 +34,7 @@ use crate::keyset::KeyAlgorithm;
 use crate::settings::MAX_LEEWAY_SECS;
 use crate::verify::precheck;
 
+pub use identity::{MAX_PRINCIPAL_PREFIX_CHARS, PRINCIPAL_SEPARATOR, ScopeMap};
 pub use jwks::{
     JWKS_MIN_REFRESH, JwksCache, JwksError, JwksKey, MAX_JWKS_BYTES, MAX_JWKS_KEYS,
     MAX_UNKNOWN_KIDS, Step, TrustedClaims, UNKNOWN_KID_MEMORY, parse_jwks,
@@ -55,6 +59,11 @@ pub struct TrustedIssuer {
     pub required_claims: BTreeMap<String, String>,
     /// The algorithms its keys may have. Default RS256 and ES256.
     pub algorithms: Vec<KeyAlgorithm>,
+    /// What its principals start with, before `|` and the `sub`. Default: the issuer without
+    /// its scheme and trailing `/`.
+    pub principal_prefix: String,
+    /// Which of its scopes count, as which of ours. Default: none.
+    pub scopes: ScopeMap,
 }
 
 /// Why `TRUSTED_ISSUERS` was refused.
@@ -63,7 +72,7 @@ pub enum TrustedIssuerError {
     /// Not a JSON array of issuer objects with known fields.
     #[error(
         "must be a JSON array of objects with issuer, jwks_uri and optionally audience, \
-         client_ids, required_claims, algorithms: {0}"
+         client_ids, required_claims, algorithms, principal_prefix, scopes: {0}"
     )]
     Json(String),
     /// More than [`MAX_TRUSTED_ISSUERS`].
@@ -105,6 +114,24 @@ pub enum TrustedIssuerError {
         /// The algorithm as written.
         alg: String,
     },
+    /// A `principal_prefix` (or the default derived from the issuer) that is empty, too long,
+    /// or holds `|`, whitespace or control characters.
+    #[error(
+        "the principal_prefix of {0:?} (by default the issuer without its scheme) must be 1 to \
+         256 characters without '|', whitespace or control characters; set one that is"
+    )]
+    BadPrincipalPrefix(String),
+    /// Two issuers with the same principal prefix: their principals could not be told apart.
+    #[error("two issuers have the principal prefix {0:?}; give one a principal_prefix of its own")]
+    DuplicatePrincipalPrefix(String),
+    /// A name in `scopes` that is empty or holds whitespace or control characters.
+    #[error("the scopes of {issuer:?} hold {scope:?}; a scope name is non-empty, without blanks")]
+    BadScope {
+        /// The issuer.
+        issuer: String,
+        /// The name as written.
+        scope: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -120,6 +147,10 @@ struct Entry {
     required_claims: BTreeMap<String, String>,
     #[serde(default)]
     algorithms: Option<Vec<String>>,
+    #[serde(default)]
+    principal_prefix: Option<String>,
+    #[serde(default)]
+    scopes: Option<identity::ScopesSpec>,
 }
 
 impl TrustedIssuer {
@@ -178,6 +209,16 @@ impl TrustedIssuer {
                     algorithms
                 }
             };
+            let principal_prefix = identity::principal_prefix(&issuer, entry.principal_prefix)?;
+            if list
+                .iter()
+                .any(|known| known.principal_prefix == principal_prefix)
+            {
+                return Err(TrustedIssuerError::DuplicatePrincipalPrefix(
+                    principal_prefix,
+                ));
+            }
+            let scopes = ScopeMap::parse(&issuer, entry.scopes)?;
             list.push(Self {
                 issuer,
                 jwks_uri: entry.jwks_uri,
@@ -185,6 +226,8 @@ impl TrustedIssuer {
                 client_ids,
                 required_claims: entry.required_claims,
                 algorithms,
+                principal_prefix,
+                scopes,
             });
         }
         Ok(list)

@@ -1,6 +1,36 @@
 //! The log level, from `LOG_LEVEL` (then `AWS_LAMBDA_LOG_LEVEL`); anything unknown means info.
+//! It applies to this workspace's crates; every other target is capped at
+//! [`OTHER_CRATES_MAX_LEVEL`].
 
 use tracing_subscriber::filter::LevelFilter;
+
+/// The crates whose events follow `LOG_LEVEL` all the way to `trace`: ours, which never log a
+/// secret at any level. Matched on the target's first path segment (`auth_aws::store`).
+pub const OWN_CRATES: [&str; 6] = [
+    "authorizer",
+    "token_generator",
+    "key_rotation",
+    "auth_aws",
+    "auth_core",
+    "telemetry",
+];
+
+/// The most detailed level written for any other target (lambda_runtime, lambda_http,
+/// aws_smithy_*, aws_sdk_*, aws_config, aws_sigv4, hyper, h2, rustls, tower, ...), whatever
+/// `LOG_LEVEL` says: at TRACE, lambda_runtime logs each raw event (passwords in token requests)
+/// and aws-smithy every request and response (DynamoDB items with argon2 hashes, SSM values).
+/// Their DEBUG lines name operations, retries and endpoints, never a body.
+pub const OTHER_CRATES_MAX_LEVEL: LevelFilter = LevelFilter::DEBUG;
+
+/// The level that applies to events of `target` when the configured level is `level`.
+pub fn level_for(target: &str, level: LevelFilter) -> LevelFilter {
+    let krate = target.split("::").next().unwrap_or_default();
+    if OWN_CRATES.contains(&krate) {
+        level
+    } else {
+        level.min(OTHER_CRATES_MAX_LEVEL)
+    }
+}
 
 /// The variables read for the level, in order; the first one set (and not empty) decides.
 /// `AWS_LAMBDA_LOG_LEVEL` is what Lambda sets from the function's
@@ -141,6 +171,57 @@ mod tests {
                 variable: "LOG_LEVEL",
                 value: "verbose".to_owned()
             })
+        );
+    }
+
+    #[test]
+    fn other_crates_never_log_at_trace() {
+        for target in [
+            "lambda_runtime::layers::api_response",
+            "lambda_runtime_api_client",
+            "lambda_http::request",
+            "aws_smithy_runtime::client::orchestrator",
+            "aws_sdk_dynamodb::operation::get_item",
+            "aws_config::meta::credentials::chain",
+            "aws_sigv4::http_request::sign",
+            "hyper_util::client::legacy::pool",
+            "h2::codec",
+            "rustls::client::hs",
+            "tower::buffer",
+            "log",
+        ] {
+            assert_eq!(
+                level_for(target, LevelFilter::TRACE),
+                LevelFilter::DEBUG,
+                "{target}"
+            );
+            // The cap never makes another crate more detailed than configured.
+            assert_eq!(
+                level_for(target, LevelFilter::WARN),
+                LevelFilter::WARN,
+                "{target}"
+            );
+        }
+    }
+
+    #[test]
+    fn our_crates_follow_the_configured_level() {
+        for target in [
+            "authorizer::response",
+            "token_generator",
+            "auth_aws::store",
+            "auth_core::verify",
+        ] {
+            assert_eq!(
+                level_for(target, LevelFilter::TRACE),
+                LevelFilter::TRACE,
+                "{target}"
+            );
+        }
+        // A crate whose name merely starts like ours is not ours.
+        assert_eq!(
+            level_for("authorizer_extras::x", LevelFilter::TRACE),
+            LevelFilter::DEBUG
         );
     }
 

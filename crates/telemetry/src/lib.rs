@@ -12,6 +12,9 @@
 //!
 //! The level comes from `LOG_LEVEL` (`error`, `warn`, `info`, `debug`, `trace`; then Lambda's
 //! `AWS_LAMBDA_LOG_LEVEL`; default `info`; an unknown value means `info` and is reported once).
+//! It applies to our own crates ([`OWN_CRATES`]); every other crate is capped at DEBUG
+//! ([`OTHER_CRATES_MAX_LEVEL`]), because at TRACE lambda_runtime logs raw events and aws-smithy
+//! whole requests and responses, secrets included.
 //! The event's fields follow, flattened. `cold_start`, `request_id` and `xray_trace_id` are there
 //! while an [`Invocation`] runs: create one at the top of the handler from lambda_runtime's
 //! `Context`, and keep it until the answer is ready.
@@ -117,7 +120,10 @@ pub mod names;
 mod subscriber;
 
 pub use invocation::{Invocation, InvocationFields, Invocations};
-pub use level::{InvalidLevel, LEVEL_VARIABLES, LevelChoice, parse_level};
+pub use level::{
+    InvalidLevel, LEVEL_VARIABLES, LevelChoice, OTHER_CRATES_MAX_LEVEL, OWN_CRATES, level_for,
+    parse_level,
+};
 pub use logging::{HANDLER_ERROR_TARGET, Logging, init_logging};
 pub use metrics::{Metrics, Unit};
 pub use subscriber::JsonLog;

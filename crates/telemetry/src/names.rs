@@ -25,6 +25,9 @@ pub const REASON: &str = "Reason";
 pub const TOKENS_ISSUED: &str = "TokensIssued";
 /// Count, dimension Service: logins refused (unknown user or wrong password, not told apart).
 pub const LOGIN_FAILURES: &str = "LoginFailures";
+/// Count, dimension Service: client authentications refused (unknown client or wrong secret).
+/// Clients are never locked out (their secrets are 256 random bits); this is what alarms.
+pub const CLIENT_AUTH_FAILURES: &str = "ClientAuthFailures";
 /// Count, dimension Service: a spent refresh token presented again (a likely theft).
 pub const REFRESH_REUSE_DETECTED: &str = "RefreshReuseDetected";
 /// Count, dimensions Service and Reason: requests the authorizer let through (Reason `token`,

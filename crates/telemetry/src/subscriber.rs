@@ -15,6 +15,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
 use crate::invocation::Invocations;
+use crate::level::level_for;
 
 /// Keys every line may carry; an event field with one of these names is written as
 /// `fields.<name>` so it cannot shadow them.
@@ -45,8 +46,9 @@ thread_local! {
 /// ```
 ///
 /// The invocation fields appear only while an [`crate::Invocation`] is running; the trace id
-/// when the runtime gave one (or `_X_AMZN_TRACE_ID` is set). Events below `level`, events from
-/// silenced targets and all spans are disabled at their callsite, so they cost one cached check.
+/// when the runtime gave one (or `_X_AMZN_TRACE_ID` is set). Events below `level` (for crates
+/// other than ours, below [`crate::OTHER_CRATES_MAX_LEVEL`] too), events from silenced targets
+/// and all spans are disabled at their callsite, so they cost one cached check.
 #[derive(Debug)]
 pub struct JsonLog<W, T = SystemTime> {
     service: &'static str,
@@ -99,7 +101,7 @@ impl<W, T> JsonLog<W, T> {
 
     fn wanted(&self, metadata: &Metadata<'_>) -> bool {
         metadata.is_event()
-            && *metadata.level() <= self.level
+            && *metadata.level() <= level_for(metadata.target(), self.level)
             && !self
                 .silenced
                 .iter()
@@ -477,6 +479,19 @@ mod tests {
         });
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert_eq!(lines[0]["message"], "kept: another module");
+    }
+
+    #[test]
+    fn trace_is_written_for_our_crates_only() {
+        static INVOCATIONS: Invocations = Invocations::new();
+        let lines = lines(&INVOCATIONS, LevelFilter::TRACE, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response", body = "{}", "raw JSON event received from Lambda");
+            tracing::trace!(target: "aws_smithy_runtime::client::orchestrator", "received response from service");
+            tracing::debug!(target: "aws_smithy_runtime::client::orchestrator", "beginning attempt #1");
+            tracing::trace!(target: "auth_aws::store", "ours");
+        });
+        let messages: Vec<_> = lines.iter().map(|l| l["message"].clone()).collect();
+        assert_eq!(messages, [json!("beginning attempt #1"), json!("ours")]);
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! The context handed to backends: `sub`, `scope` and the claims named in `CONTEXT_CLAIMS`,
-//! flattened to what API Gateway accepts (strings, numbers, booleans) and kept small.
+//! The context handed to backends: `sub`, `iss`, `scope` and the claims named in
+//! `CONTEXT_CLAIMS`, flattened to what API Gateway accepts (strings, numbers, booleans) and kept
+//! small.
+//!
+//! `sub` is the principal (a trusted issuer's is `<principal_prefix>|<sub>`), `iss` the token's
+//! issuer and `scope` our scopes (a trusted issuer's as its `scopes` maps them): `CONTEXT_CLAIMS`
+//! can never replace these with the token's raw claims, nor set `anonymous`.
 
 use auth_core::AuthorizerContext;
 use base64::Engine as _;
@@ -10,17 +15,32 @@ use serde_json::{Map, Value};
 const MAX_VALUE_BYTES: usize = 1024;
 /// The whole context stays under this, leaving the rest of the response budget to the policy.
 const MAX_CONTEXT_BYTES: usize = 2 * 1024;
+/// Keys only the authorizer writes: a claim of the same name is never copied over them.
+const RESERVED: [&str; 4] = ["sub", "iss", "scope", "anonymous"];
 
-/// `sub`, `scope` and the configured claims (`all`: every claim of the verified token).
+/// Who a verified token speaks for, in our terms.
+pub struct Identity<'a> {
+    /// The principal: our `sub`, or a trusted issuer's `<principal_prefix>|<sub>`.
+    pub principal: &'a str,
+    /// The token's issuer.
+    pub issuer: &'a str,
+    /// Our scopes, space-delimited.
+    pub scope: Option<&'a str>,
+}
+
+/// `sub`, `iss`, `scope` and the configured claims (`all`: every claim of the verified token).
 pub fn build(
-    sub: &str,
-    scope: Option<&str>,
+    identity: &Identity<'_>,
     all: Option<&Map<String, Value>>,
     extra: &[String],
 ) -> AuthorizerContext {
     let mut context = AuthorizerContext::new();
-    context.insert("sub".to_owned(), Value::String(sub.to_owned()));
-    if let Some(scope) = scope {
+    context.insert(
+        "sub".to_owned(),
+        Value::String(identity.principal.to_owned()),
+    );
+    context.insert("iss".to_owned(), Value::String(identity.issuer.to_owned()));
+    if let Some(scope) = identity.scope {
         context.insert("scope".to_owned(), Value::String(scope.to_owned()));
     }
     let Some(all) = all.filter(|_| !extra.is_empty()) else {
@@ -31,7 +51,7 @@ pub fn build(
         .map(|(k, v)| k.len() + v.to_string().len() + 4)
         .sum();
     for name in extra {
-        if context.contains_key(name) {
+        if RESERVED.contains(&name.as_str()) || context.contains_key(name) {
             continue;
         }
         let Some(value) = all.get(name).and_then(flatten) else {
@@ -80,6 +100,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn claims_never_replace_the_identity_keys() {
+        let claims = json!({"sub": "alice", "iss": "https://idp", "scope": "admin",
+                            "anonymous": true, "username": "al"});
+        let identity = Identity {
+            principal: "idp|alice",
+            issuer: "https://idp",
+            scope: None,
+        };
+        let extra: Vec<String> = ["sub", "iss", "scope", "anonymous", "username"]
+            .map(str::to_owned)
+            .to_vec();
+        let context = build(&identity, claims.as_object(), &extra);
+        // Without a mapped scope there is no `scope` at all, not the token's own.
+        assert_eq!(
+            Value::Object(context),
+            json!({"sub": "idp|alice", "iss": "https://idp", "username": "al"})
+        );
+    }
 
     #[test]
     fn values_are_flattened() {

@@ -90,6 +90,8 @@ mod tests {
         "malformed_token",
         "malformed_event",
         "ambiguous_token",
+        // An own token's `sub` in a trusted issuer's principal namespace.
+        "reserved_principal",
     ];
 
     /// Every reason literal given to `Denied::new` in this crate's sources is classified, so

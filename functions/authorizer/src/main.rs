@@ -34,8 +34,9 @@ const SERVICE: &str = "authorizer";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     Logging::new(SERVICE).without_handler_error_lines().init();
-    // With JWT_SECRET set this makes no network call at all.
-    let loader = match ConfigLoader::from_env().await {
+    // With JWT_SECRET set this makes no network call at all. As a verifier it reads the public
+    // keys (SIGNING_KEYS_PUBLIC_PARAM) when they are named, and no private key set then.
+    let loader = match ConfigLoader::verifier_from_env().await {
         Ok(loader) => loader,
         Err(err) => {
             tracing::error!(error = %err, "configuration is invalid");

@@ -180,6 +180,13 @@ async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verifie
         .verifier
         .verify_access(token)
         .map_err(|err| Denied::new(err.reason()))?;
+    if let Some(trusted) = &checks.trusted
+        && trusted.owns_principal(&claims.sub)
+    {
+        // A `sub` of ours shaped like a trusted issuer's principal (`<prefix>|<sub>`) would pass
+        // for that issuer's user: the two namespaces must never meet.
+        return Err(Denied::new("reserved_principal"));
+    }
     if let Some(revocation) = &checks.revocation {
         revocation.check(&claims).await?;
     }
@@ -196,16 +203,23 @@ fn finish(
     // The verified claims beyond our own, decoded once and only when something needs them (a
     // trusted issuer's token has them all already).
     let wants_claims = !config.context_claims.is_empty() || config.usage_identifier_claim.is_some();
-    let (sub, scope, all_claims) = match verified {
+    // A trusted issuer's token speaks for `<principal_prefix>|<sub>` with the scopes its entry
+    // maps, never for our user of the same `sub` nor with our scopes of the same name.
+    let (principal, issuer, scope, all_claims) = match verified {
         Verified::Own(claims) => {
             let all = if wants_claims {
                 context::payload(token)
             } else {
                 None
             };
-            (claims.sub, claims.scope, all)
+            (claims.sub, claims.iss, claims.scope, all)
         }
-        Verified::Trusted(trusted) => (trusted.sub, trusted.scope, Some(trusted.claims)),
+        Verified::Trusted(trusted) => (
+            trusted.principal,
+            trusted.issuer,
+            trusted.scope,
+            Some(trusted.claims),
+        ),
     };
     let caller = Caller::Token(scope.as_deref().unwrap_or(""));
     let decision = config
@@ -213,19 +227,19 @@ fn finish(
         .decide(arn, caller)
         .ok_or_else(|| Denied::new("policy_too_large"))?;
     if !decision.allowed {
-        tracing::info!(reason = "insufficient_scope", sub = %sub, "route not covered by the token's scopes");
+        tracing::info!(reason = "insufficient_scope", sub = %principal, "route not covered by the token's scopes");
     }
-    let context = context::build(
-        &sub,
-        scope.as_deref(),
-        all_claims.as_ref(),
-        &config.context_claims,
-    );
+    let identity = context::Identity {
+        principal: &principal,
+        issuer: &issuer,
+        scope: scope.as_deref(),
+    };
+    let context = context::build(&identity, all_claims.as_ref(), &config.context_claims);
     let usage_key = config
         .usage_identifier_claim
         .as_ref()
         .and_then(|name| all_claims.as_ref()?.get(name)?.as_str().map(str::to_owned));
-    Ok(answer(simple, sub, decision, context, usage_key))
+    Ok(answer(simple, principal, decision, context, usage_key))
 }
 
 fn answer(
@@ -270,7 +284,12 @@ mod tests {
     const SECRET: &str = "unit-test-secret-0123456789abcdef-0123";
 
     fn config() -> std::sync::Arc<Config> {
-        let vars = HashMap::from([("JWT_SECRET", SECRET), ("TOKEN_AUDIENCE", "api")]);
+        config_with(&[])
+    }
+
+    fn config_with(extra: &[(&str, &str)]) -> std::sync::Arc<Config> {
+        let mut vars = HashMap::from([("JWT_SECRET", SECRET), ("TOKEN_AUDIENCE", "api")]);
+        vars.extend(extra.iter().copied());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -368,5 +387,60 @@ mod tests {
         let checked = serde_json::to_value(decide(&Checks::none(), &event).unwrap()).unwrap();
         assert_eq!(plain, checked);
         assert_eq!(plain["principalId"], "alice");
+    }
+
+    /// Pins what template.yaml says next to the HTTP API authorizer's identity sources: a simple
+    /// answer is for the requested path, while API Gateway caches it per identity sources
+    /// (`Authorization` + `$context.routeKey`), so under a greedy route key (`ANY /{proxy+}`,
+    /// `$default`) one path's answer would be reused for every other path of the route.
+    #[test]
+    fn a_simple_answer_holds_for_the_requested_path_only_and_a_policy_for_all() {
+        let rules = json!({"default": "deny", "rules": [
+            {"route": "GET /me", "authenticated": true},
+            {"route": "ANY /admin/*", "all_of": ["admin"]}]})
+        .to_string();
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = json!({"iss": "lambda-api", "sub": "alice", "iat": now, "exp": now + 600,
+                            "jti": "j", "type": "access", "aud": "api"});
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        let event = |path: &str| {
+            let event = json!({"version": "2.0", "type": "REQUEST", "routeKey": "ANY /{proxy+}",
+                "rawPath": path,
+                "routeArn": format!("arn:aws:execute-api:us-east-1:1:api/$default/GET{path}"),
+                "identitySource": [format!("Bearer {token}")],
+                "headers": {"authorization": format!("Bearer {token}")}});
+            AuthorizerEvent::from_slice(event.to_string().as_bytes())
+        };
+        let (me, admin) = (event("/me"), event("/admin/users"));
+
+        // Simple mode: the same route key, two answers. Cached by route key, whichever came
+        // first would answer both paths: caching must be off (ReauthorizeEvery: 0) or each
+        // route key must fall under one rule.
+        let simple = config_with(&[("ROUTE_RULES", &rules), ("AUTHORIZER_RESPONSE", "simple")]);
+        let allowed = |event: &AuthorizerEvent| {
+            let answer = authorize(&simple, event).unwrap();
+            assert!(matches!(answer, Answer::Simple(_)));
+            answer.allows_request()
+        };
+        assert!(allowed(&me));
+        assert!(!allowed(&admin));
+
+        // IAM mode: one policy that is right for every path, whichever path it was asked for.
+        let iam = config_with(&[("ROUTE_RULES", &rules), ("AUTHORIZER_RESPONSE", "iam")]);
+        let policy = |event: &AuthorizerEvent| match authorize(&iam, event).unwrap() {
+            Answer::Iam(iam) => serde_json::to_value(iam.policy_document).unwrap(),
+            Answer::Simple(_) => panic!("an IAM answer expected"),
+        };
+        assert_eq!(policy(&me), policy(&admin));
+        assert_eq!(
+            policy(&admin)["Statement"][1],
+            json!({"Action": "execute-api:Invoke", "Effect": "Deny",
+                   "Resource": ["arn:aws:execute-api:us-east-1:1:api/$default/*/admin/*"]})
+        );
     }
 }

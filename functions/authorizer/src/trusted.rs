@@ -17,6 +17,8 @@ use crate::jwks::JwksClient;
 /// One trusted issuer: its keys and where to fetch them.
 pub struct Issuer {
     name: String,
+    /// Its entry, for the principal namespace checked on our own tokens without the cache lock.
+    entry: TrustedIssuer,
     uri: Uri,
     cache: Mutex<JwksCache>,
 }
@@ -49,6 +51,7 @@ impl TrustedIssuers {
                     .map_err(|_| SetupError::JwksUri(issuer.issuer.clone()))?;
                 Ok(Issuer {
                     name: issuer.issuer.clone(),
+                    entry: issuer.clone(),
                     uri,
                     cache: Mutex::new(JwksCache::new(issuer, leeway_secs)),
                 })
@@ -63,6 +66,13 @@ impl TrustedIssuers {
     /// The trusted issuer whose `iss` this is.
     pub fn find(&self, iss: &str) -> Option<&Issuer> {
         self.issuers.iter().find(|issuer| issuer.name == iss)
+    }
+
+    /// Whether `principal` lies in a trusted issuer's namespace (`<principal_prefix>|...`).
+    pub fn owns_principal(&self, principal: &str) -> bool {
+        self.issuers
+            .iter()
+            .any(|issuer| issuer.entry.owns_principal(principal))
     }
 
     /// Verifies a token of `issuer`, fetching its JWKS first when the penalty box allows and the

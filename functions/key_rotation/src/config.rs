@@ -44,6 +44,17 @@ pub fn settings_from_lookup(
     })
 }
 
+/// The variable naming the SSM parameter the public keys are published to.
+pub const PUBLIC_KEYS_VARIABLE: &str = "SIGNING_KEYS_PUBLIC_PARAM";
+
+/// `SIGNING_KEYS_PUBLIC_PARAM`, the SSM String parameter createSecret and finishSecret publish
+/// the public keys to; `None` (unset or empty): nothing is published.
+pub fn public_keys_param(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    lookup(PUBLIC_KEYS_VARIABLE)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
 /// [`settings_from_lookup`] on the process environment.
 pub fn settings_from_env() -> Result<RotationSettings, ConfigError> {
     settings_from_lookup(|name| std::env::var(name).ok())

@@ -62,6 +62,14 @@ pub enum RotationError {
         /// The error, as a short phrase.
         reason: String,
     },
+    /// Publishing the public keys to SSM failed.
+    #[error("{operation} of the public keys failed: {message}")]
+    Ssm {
+        /// The API operation.
+        operation: &'static str,
+        /// The SDK's error with its sources.
+        message: String,
+    },
     /// A Secrets Manager call failed.
     #[error("{operation} failed: {message}")]
     SecretsManager {

@@ -15,6 +15,9 @@
 //!   with the current one, and verifies a token of the current signing key with the pending set;
 //! - **finishSecret** moves AWSCURRENT to the new version (and AWSPREVIOUS to the old one).
 //!
+//! createSecret and finishSecret also publish the new set's public keys to the SSM parameter
+//! `SIGNING_KEYS_PUBLIC_PARAM` names (publish.rs), which the authorizer verifies with.
+//!
 //! **Why the new key waits a rotation before it signs.** Rotation may only write the AWSPENDING
 //! version; running functions keep the AWSCURRENT set they read for up to `SSM_CACHE_TTL`
 //! (300 s), and clients cache the JWKS. A key made active in the same rotation that creates it
@@ -33,12 +36,17 @@ mod checks;
 mod config;
 mod error;
 mod event;
+mod publish;
 mod steps;
 mod versions;
 
 pub use checks::{check_pending, key_list};
-pub use config::{MIN_RETIRE_AFTER_SECS, settings_from_env, settings_from_lookup};
+pub use config::{
+    MIN_RETIRE_AFTER_SECS, PUBLIC_KEYS_VARIABLE, public_keys_param, settings_from_env,
+    settings_from_lookup,
+};
 pub use error::{ConfigError, RotationError};
 pub use event::{Outcome, RotationEvent, Step, StepOutcome};
+pub use publish::PublicKeys;
 pub use steps::handle;
 pub use versions::{AWSCURRENT, AWSPENDING, VersionState, check_version, current_version};

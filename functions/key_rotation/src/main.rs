@@ -3,7 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use key_rotation::{RotationEvent, handle, settings_from_env};
+use key_rotation::{
+    PUBLIC_KEYS_VARIABLE, PublicKeys, RotationEvent, handle, public_keys_param, settings_from_env,
+};
 use lambda_runtime::{LambdaEvent, service_fn};
 use telemetry::{Invocation, Logging};
 
@@ -30,13 +32,28 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // The SDK's standard configuration: region, credentials, and AWS_ENDPOINT_URL for emulators.
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let (client, settings) = (&client, &settings);
+    let public_keys = public_keys_param(|name| std::env::var(name).ok())
+        .map(|name| PublicKeys::new(aws_sdk_ssm::Client::new(&sdk), name));
+    match &public_keys {
+        Some(public_keys) => {
+            tracing::info!(
+                parameter = public_keys.name(),
+                "public keys are published to SSM"
+            )
+        }
+        None => tracing::warn!(
+            variable = PUBLIC_KEYS_VARIABLE,
+            "not set: the public keys are not published, so a verifier reading them would miss \
+             every new key"
+        ),
+    }
+    let (client, public_keys, settings) = (&client, public_keys.as_ref(), &settings);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<RotationEvent>| async move {
             let context = &event.context;
             let _invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
-            let result = handle(client, settings, &event.payload, unix_now()).await;
+            let result = handle(client, public_keys, settings, &event.payload, unix_now()).await;
             if let Err(err) = &result {
                 tracing::error!(
                     step = event.payload.step.name(),

@@ -11,12 +11,14 @@ use tracing::info;
 use crate::checks::{check_pending, key_list};
 use crate::error::RotationError;
 use crate::event::{Outcome, RotationEvent, Step, StepOutcome};
+use crate::publish::PublicKeys;
 use crate::versions::{AWSCURRENT, AWSPENDING, VersionState, check_version, current_version};
 
 /// Runs the event's step on its secret; `now` (epoch seconds) dates the keys it adds, retires
-/// and prunes.
+/// and prunes. With `public_keys`, createSecret and finishSecret publish the public keys there.
 pub async fn handle(
     client: &Client,
+    public_keys: Option<&PublicKeys>,
     settings: &RotationSettings,
     event: &RotationEvent,
     now: u64,
@@ -36,10 +38,14 @@ pub async fn handle(
     )?;
     let outcome = match (state, event.step) {
         (VersionState::AlreadyCurrent, _) => Outcome::AlreadyCurrent,
-        (VersionState::Pending, Step::Create) => create(client, settings, event, now).await?,
+        (VersionState::Pending, Step::Create) => {
+            create(client, public_keys, settings, event, now).await?
+        }
         (VersionState::Pending, Step::Set) => Outcome::NothingToSet,
         (VersionState::Pending, Step::Test) => test(client, event).await?,
-        (VersionState::Pending, Step::Finish) => finish(client, event, versions).await?,
+        (VersionState::Pending, Step::Finish) => {
+            finish(client, public_keys, event, versions).await?
+        }
     };
     info!(
         step = event.step.name(),
@@ -55,9 +61,11 @@ pub async fn handle(
 }
 
 /// createSecret: writes the next key set (prune, promote, add: see `auth_core::rotate_key_set`)
-/// as the AWSPENDING version, unless that version already has a value.
+/// as the AWSPENDING version, unless that version already has a value, and publishes its public
+/// keys (again, when it had: a retry after a failed publication publishes then).
 async fn create(
     client: &Client,
+    public_keys: Option<&PublicKeys>,
     settings: &RotationSettings,
     event: &RotationEvent,
     now: u64,
@@ -71,7 +79,11 @@ async fn create(
         .send()
         .await;
     match existing {
-        Ok(_) => return Ok(Outcome::AlreadyCreated),
+        Ok(existing) => {
+            let pending = existing.secret_string().unwrap_or_default();
+            publish(public_keys, pending).await?;
+            return Ok(Outcome::AlreadyCreated);
+        }
         // The version Secrets Manager labelled AWSPENDING when the rotation started has no value
         // until PutSecretValue gives it one.
         Err(err)
@@ -94,6 +106,9 @@ async fn create(
         .send()
         .await
         .map_err(sdk("PutSecretValue"))?;
+    if let Some(public_keys) = public_keys {
+        public_keys.publish(&next_keys).await?;
+    }
     let current_list = KeySet::from_json(&current)
         .map(|keys| key_list(&keys))
         .unwrap_or_else(|_| "none".to_owned());
@@ -118,10 +133,11 @@ async fn test(client: &Client, event: &RotationEvent) -> Result<Outcome, Rotatio
     Ok(Outcome::Tested)
 }
 
-/// finishSecret: moves AWSCURRENT to the new version (Secrets Manager moves AWSPREVIOUS to the
-/// old one), then takes AWSPENDING off it.
+/// finishSecret: publishes the new version's public keys, moves AWSCURRENT to it (Secrets
+/// Manager moves AWSPREVIOUS to the old one), then takes AWSPENDING off it.
 async fn finish(
     client: &Client,
+    public_keys: Option<&PublicKeys>,
     event: &RotationEvent,
     versions: &HashMap<String, Vec<String>>,
 ) -> Result<Outcome, RotationError> {
@@ -129,6 +145,14 @@ async fn finish(
     let previous = current_version(versions);
     if previous == Some(token.as_str()) {
         return Ok(Outcome::AlreadyCurrent);
+    }
+    // Before the move: the set that is about to sign is published first, whatever happened to
+    // createSecret's publication.
+    if public_keys.is_some() {
+        let pending = read(client, &event.secret_id, Some(token), AWSPENDING)
+            .await?
+            .ok_or_else(|| RotationError::NoValue(token.clone()))?;
+        publish(public_keys, &pending).await?;
     }
     client
         .update_secret_version_stage()
@@ -155,6 +179,15 @@ async fn finish(
         "AWSCURRENT moved to the new version"
     );
     Ok(Outcome::Finished)
+}
+
+/// Publishes the public keys of the key set `text`, when there is a parameter to publish to.
+async fn publish(public_keys: Option<&PublicKeys>, text: &str) -> Result<(), RotationError> {
+    let Some(public_keys) = public_keys else {
+        return Ok(());
+    };
+    let keys = KeySet::from_json(text).map_err(RotationError::PendingKeySet)?;
+    public_keys.publish(&keys).await
 }
 
 /// The text of a version (by id and label, or by label alone); `None` when it has no text.

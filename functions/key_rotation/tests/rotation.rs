@@ -26,7 +26,7 @@ async fn the_first_rotation_of_an_empty_secret_creates_an_active_key() {
     let mut create = event(&name, &token, Step::Create);
     create.rotation_token = Some("rotation-token-from-secrets-manager".into());
     let outcomes = [
-        key_rotation::handle(&client, &settings, &create, T0).await,
+        key_rotation::handle(&client, None, &settings, &create, T0).await,
         step(&client, &settings, &name, &token, Step::Set, T0).await,
         step(&client, &settings, &name, &token, Step::Test, T0).await,
         step(&client, &settings, &name, &token, Step::Finish, T0).await,

@@ -1,7 +1,9 @@
 //! Accounts: registration, password checks with brute-force protection, and logout.
 
-use auth_aws::{Config, LockKey, NewUser, StoreError, UserRecord};
-use auth_core::{BearerToken, LockoutResponse, check_password_policy};
+use auth_aws::{
+    AttemptReservation, Config, LockKey, NewUser, Reserved, StoreError, ThrottleKey, UserRecord,
+};
+use auth_core::check_password_policy;
 use lambda_http::Request;
 use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;
@@ -10,10 +12,11 @@ use crate::App;
 use crate::body::Params;
 use crate::error::ApiError;
 use crate::grants::now;
+use crate::signed_in;
 
 const MAX_USERNAME_CHARS: usize = 256;
 
-/// Who is trying, from where, when: what failures are counted against.
+/// Who is trying, from where, when: what attempts are counted against.
 pub struct Attempt {
     pub now: u64,
     /// The caller's address as API Gateway saw it (absent on direct invocations).
@@ -33,74 +36,118 @@ impl Attempt {
         }
     }
 
-    /// The counters of this attempt: the account (or client) and the source address.
-    pub fn keys<'a>(&'a self, subject: Option<LockKey<'a>>) -> Vec<LockKey<'a>> {
-        subject
+    /// The counters of a sign-in: the source address first (a locked address then never
+    /// touches the account's counter), then the account.
+    fn keys<'a>(&'a self, account: Option<&'a str>) -> Vec<LockKey<'a>> {
+        self.ip
+            .as_deref()
+            .map(LockKey::Ip)
             .into_iter()
-            .chain(self.ip.as_deref().map(LockKey::Ip))
+            .chain(account.map(LockKey::Account))
             .collect()
     }
 }
 
-/// Refuses the attempt, without checking any password, while one of `keys` is locked. The
-/// answer is 429 with Retry-After, or `refused` when LOCKOUT_RESPONSE says `invalid_grant`.
-pub async fn check_lock(
+/// Counts the attempt against each of `keys` before any password is checked (one conditional
+/// write each, see [`auth_aws::Store::reserve_attempt`]). `Ok(Err(until))` when one is locked:
+/// the reservations already made are given back, as the attempt checks nothing.
+async fn reserve<'a>(
     app: &App,
     config: &Config,
-    keys: &[LockKey<'_>],
+    keys: &[LockKey<'a>],
     now: u64,
-    refused: &ApiError,
-) -> Result<(), ApiError> {
-    let Some(until) = app.store.locked_until(keys, now).await? else {
-        return Ok(());
-    };
+) -> Result<Result<Vec<Reserved<'a>>, u64>, ApiError> {
+    let mut reserved = Vec::with_capacity(keys.len());
+    for key in keys {
+        let outcome = match app.store.reserve_attempt(*key, &config.lockout, now).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                release(app, &reserved).await;
+                return Err(err.into());
+            }
+        };
+        match outcome {
+            AttemptReservation::Granted(granted) => reserved.push(granted),
+            AttemptReservation::Refused { until } => {
+                release(app, &reserved).await;
+                return Ok(Err(until));
+            }
+        }
+    }
+    Ok(Ok(reserved))
+}
+
+/// Gives reservations back; best effort (a DynamoDB error is logged: the count stays one high
+/// until the window forgets it).
+async fn release(app: &App, reserved: &[Reserved<'_>]) {
+    for reservation in reserved {
+        if let Err(err) = app.store.release_attempt(reservation).await {
+            tracing::warn!(error = %err, "giving back a counted attempt failed");
+        }
+    }
+}
+
+/// The answer to an attempt refused while locked: 429 with Retry-After, or, when
+/// LOCKOUT_RESPONSE says `invalid_grant`, the wrong-password answer after the time a password
+/// check takes (a dummy verification), so that neither the answer nor its timing tells.
+async fn refuse_locked(
+    app: &App,
+    config: &Config,
+    password: &str,
+    until: u64,
+    now: u64,
+) -> ApiError {
     tracing::warn!(
         security_event = "locked_out",
         "attempt refused while locked"
     );
-    Err(match config.lockout.response {
-        LockoutResponse::TooManyRequests => ApiError::Locked {
-            retry_after: until.saturating_sub(now).max(1),
-        },
-        LockoutResponse::InvalidGrant => match refused {
-            ApiError::InvalidClient => ApiError::InvalidClient,
-            _ => ApiError::BadCredentials,
-        },
-    })
-}
-
-/// Counts a failure against each of `keys`. Counting is best effort: a DynamoDB error is
-/// logged and the request still gets its own (refusal) answer.
-pub async fn count_failure(app: &App, config: &Config, keys: &[LockKey<'_>], now: u64) {
-    for key in keys {
-        match app.store.record_failure(*key, &config.lockout, now).await {
-            Ok(0) => {}
-            Ok(lock) => tracing::warn!(
-                security_event = "lockout",
-                kind = key_kind(key),
-                lock_secs = lock,
-                "too many failed attempts: locked"
-            ),
-            Err(err) => tracing::error!(error = %err, "counting a failed attempt failed"),
-        }
+    if config.lockout.response.hides_lock() {
+        // The verdict is always false; only the time it takes matters.
+        let _ = verify_secret(app, SecretKind::Password, password, None).await;
+        return ApiError::BadCredentials;
+    }
+    ApiError::Locked {
+        retry_after: until.saturating_sub(now).max(1),
     }
 }
 
 fn key_kind(key: &LockKey<'_>) -> &'static str {
     match key {
         LockKey::Account(_) => "account",
-        LockKey::Client(_) => "client",
         LockKey::Ip(_) => "ip",
     }
 }
 
+/// Whose secret a verification checks (the `secret` field of its log line).
+#[derive(Debug, Clone, Copy)]
+pub enum SecretKind {
+    Password,
+    ClientSecret,
+}
+
+impl SecretKind {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::ClientSecret => "client_secret",
+        }
+    }
+}
+
 /// argon2id verification off the async executor; `stored: None` verifies a dummy hash so a
-/// miss costs the same time as a wrong secret.
+/// miss costs the same time as a wrong secret. Each verification logs `password_checked` at
+/// debug (`dummy = true` for the dummy hash), never the secret.
 pub async fn verify_secret(
     app: &App,
+    kind: SecretKind,
     secret: &str,
     stored: Option<String>,
 ) -> Result<bool, ApiError> {
+    tracing::debug!(
+        secret = kind.code(),
+        dummy = stored.is_none(),
+        "password_checked"
+    );
     let hasher = app.hasher.clone();
     let secret = secret.to_owned();
     tokio::task::spawn_blocking(move || hasher.verify(&secret, stored.as_deref()))
@@ -109,8 +156,9 @@ pub async fn verify_secret(
 }
 
 /// The user, if `password` is theirs. Unknown user and wrong password take the same path and
-/// about the same time. Refused while the account or the source address is locked; failures
-/// are counted against both, and a success clears the account's count.
+/// about the same time. The attempt is counted against the source address and the account
+/// before the password is checked, and refused while either is locked; a failure stays
+/// counted, a success clears the account's count and gives the address its place back.
 pub async fn authenticate(
     app: &App,
     config: &Config,
@@ -119,33 +167,64 @@ pub async fn authenticate(
     attempt: &Attempt,
 ) -> Result<UserRecord, ApiError> {
     let valid = username_is_valid(username);
-    let keys = attempt.keys(valid.then_some(LockKey::Account(username)));
-    check_lock(app, config, &keys, attempt.now, &ApiError::BadCredentials).await?;
+    let keys = attempt.keys(valid.then_some(username));
+    let reserved = match reserve(app, config, &keys, attempt.now).await? {
+        Ok(reserved) => reserved,
+        Err(until) => return Err(refuse_locked(app, config, password, until, attempt.now).await),
+    };
     let user = if valid {
-        app.store.find_user(username).await?
+        match app.store.find_user(username).await {
+            Ok(user) => user,
+            Err(err) => {
+                release(app, &reserved).await;
+                return Err(err.into());
+            }
+        }
     } else {
         None
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = verify_secret(app, password, stored).await?;
+    let matches = verify_secret(app, SecretKind::Password, password, stored).await?;
     match user {
-        Some(user) if matches => {
-            if let Err(err) = app.store.clear_failures(LockKey::Account(username)).await {
-                tracing::warn!(error = %err, "clearing the failure count failed");
+        // A disabled account is refused like a wrong password: nothing tells the two apart.
+        Some(user) if matches && !user.disabled => {
+            for reservation in &reserved {
+                let done = match reservation.key {
+                    LockKey::Account(_) => app.store.clear_failures(reservation.key).await,
+                    LockKey::Ip(_) => app.store.release_attempt(reservation).await,
+                };
+                if let Err(err) = done {
+                    tracing::warn!(error = %err, "clearing the attempt count failed");
+                }
             }
             Ok(user)
         }
         _ => {
             tracing::info!(reason = "bad_credentials", "sign-in refused");
             app.metrics.login_failure();
-            count_failure(app, config, &keys, attempt.now).await;
+            for reservation in reserved.iter().filter(|r| r.lock_secs > 0) {
+                tracing::warn!(
+                    security_event = "lockout",
+                    kind = key_kind(&reservation.key),
+                    lock_secs = reservation.lock_secs,
+                    "too many failed attempts: locked"
+                );
+            }
             Err(ApiError::BadCredentials)
         }
     }
 }
 
-/// POST /auth/register: creates the user; the name is taken by exactly one registration.
-pub async fn register(app: &App, config: &Config, params: &Params) -> Result<String, ApiError> {
+/// POST /auth/register: creates the user; the name is taken by exactly one registration. User
+/// names are their own namespace: a client of the same id is neither looked at nor told of.
+/// Each source address may register `REGISTER_IP_LIMIT` times per window, counted before the
+/// password is hashed (429 `too_many_requests` with Retry-After beyond that).
+pub async fn register(
+    app: &App,
+    config: &Config,
+    request: &Request,
+    params: &Params,
+) -> Result<String, ApiError> {
     let username = params.username()?;
     let password = params.require("password")?;
     if !username_is_valid(username) {
@@ -154,6 +233,21 @@ pub async fn register(app: &App, config: &Config, params: &Params) -> Result<Str
         ));
     }
     check_password_policy(username, password).map_err(ApiError::WeakPassword)?;
+    let attempt = Attempt::of(request);
+    if let Some(ip) = attempt.ip.as_deref() {
+        let key = ThrottleKey::Register(ip);
+        if let Some(retry_after) = app
+            .store
+            .count_request(key, &config.register, attempt.now)
+            .await?
+        {
+            tracing::warn!(
+                security_event = "register_throttled",
+                "registration refused: too many from this address"
+            );
+            return Err(ApiError::Throttled { retry_after });
+        }
+    }
     let hasher = app.hasher.clone();
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -180,18 +274,7 @@ pub async fn register(app: &App, config: &Config, params: &Params) -> Result<Str
 /// family is revoked, the presented access token goes on the revocation list, and the logout
 /// time is recorded (the authorizer's REVOCATION_CHECK refuses older access tokens).
 pub async fn logout(app: &App, config: &Config, request: &Request) -> Result<(), ApiError> {
-    let header = request
-        .headers()
-        .get("authorization")
-        .ok_or(ApiError::InvalidToken("missing_token"))?
-        .to_str()
-        .map_err(|_| ApiError::InvalidToken("malformed_authorization"))?;
-    let token = BearerToken::parse(header)
-        .map_err(|_| ApiError::InvalidToken("malformed_authorization"))?;
-    let claims = config
-        .verifier
-        .verify_access(token.as_str())
-        .map_err(|err| ApiError::InvalidToken(err.reason()))?;
+    let claims = signed_in::claims(config, request)?;
     let families = app.store.end_sessions(&claims.sub, now()).await?;
     app.store
         .revoke_access(&claims.jti, &claims.sub, claims.exp)

@@ -19,6 +19,8 @@ const KNOWN: &[&str] = &[
     "user_id",
     "email",
     "password",
+    "old_password",
+    "new_password",
     "refresh_token",
     "scope",
     "client_id",

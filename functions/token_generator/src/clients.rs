@@ -1,13 +1,13 @@
 //! Client authentication (RFC 6749 §2.3.1): HTTP Basic or `client_id` + `client_secret` in the
-//! body, never both. Secrets are argon2id hashes in the table; failures count towards lockout.
+//! body, never both. Secrets are argon2id hashes in the table; failures are counted, never locked.
 
-use auth_aws::{ClientRecord, Config, LockKey};
+use auth_aws::ClientRecord;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lambda_http::Request;
 
 use crate::App;
-use crate::accounts::{self, Attempt};
+use crate::accounts::{self, SecretKind};
 use crate::body::Params;
 use crate::error::ApiError;
 
@@ -72,41 +72,32 @@ fn parse_basic(encoded: &str) -> Result<Credentials, ApiError> {
 }
 
 /// The client, if `credentials` are right. Unknown client and wrong secret take the same path
-/// (a dummy hash is verified); failures count against the client id and the source address.
-pub async fn authenticate(
-    app: &App,
-    config: &Config,
-    credentials: &Credentials,
-    attempt: &Attempt,
-) -> Result<ClientRecord, ApiError> {
-    let refused = ApiError::InvalidClient;
+/// (a dummy hash is verified). A failure is counted (`ClientAuthFailures`, which alarms) but
+/// locks nothing: a client secret is 256 random bits, guessing it is hopeless, and a lock would
+/// only let anyone who knows a client id shut that client out.
+pub async fn authenticate(app: &App, credentials: &Credentials) -> Result<ClientRecord, ApiError> {
     let id = credentials.id.as_str();
     let id_ok = (1..=MAX_CLIENT_ID_CHARS).contains(&id.chars().count())
         && id.bytes().all(|b| b.is_ascii_graphic());
-    let keys = attempt.keys(id_ok.then_some(LockKey::Client(id)));
-    accounts::check_lock(app, config, &keys, attempt.now, &refused).await?;
     let client = if id_ok {
         app.store.find_client(id).await?
     } else {
         None
     };
     let stored = client.as_ref().map(|c| c.secret_hash.clone());
-    let matches = accounts::verify_secret(app, &credentials.secret, stored).await?;
+    let matches =
+        accounts::verify_secret(app, SecretKind::ClientSecret, &credentials.secret, stored).await?;
     match client {
-        Some(client) if matches => {
-            if let Err(err) = app.store.clear_failures(LockKey::Client(id)).await {
-                tracing::warn!(error = %err, "clearing the failure count failed");
-            }
-            Ok(client)
-        }
+        Some(client) if matches => Ok(client),
         _ => {
-            tracing::info!(
-                reason = "bad_client_credentials",
+            // The id is logged only when it is one a client could have (printable, bounded).
+            tracing::warn!(
+                security_event = "client_auth_failed",
+                client_id = id_ok.then_some(id),
                 "client authentication refused"
             );
-            app.metrics.login_failure();
-            accounts::count_failure(app, config, &keys, attempt.now).await;
-            Err(refused)
+            app.metrics.client_auth_failure();
+            Err(ApiError::InvalidClient)
         }
     }
 }
@@ -114,15 +105,11 @@ pub async fn authenticate(
 /// The authenticated client when credentials are presented; `None` when there are none.
 pub async fn optional(
     app: &App,
-    config: &Config,
     request: &Request,
     params: &Params,
-    attempt: &Attempt,
 ) -> Result<Option<ClientRecord>, ApiError> {
     match presented(request, params)? {
-        Some(credentials) => Ok(Some(
-            authenticate(app, config, &credentials, attempt).await?,
-        )),
+        Some(credentials) => Ok(Some(authenticate(app, &credentials).await?)),
         None => Ok(None),
     }
 }
@@ -130,12 +117,10 @@ pub async fn optional(
 /// The authenticated client; missing credentials are `invalid_client` with a Basic challenge.
 pub async fn required(
     app: &App,
-    config: &Config,
     request: &Request,
     params: &Params,
-    attempt: &Attempt,
 ) -> Result<ClientRecord, ApiError> {
-    optional(app, config, request, params, attempt)
+    optional(app, request, params)
         .await?
         .ok_or(ApiError::InvalidClient)
 }

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// Too many failed attempts; the number of seconds until the next may be made.
     #[error("too many failed attempts; try again later")]
     Locked { retry_after: u64 },
+    /// Too many requests of this kind from the source address (registrations).
+    #[error("too many requests; try again later")]
+    Throttled { retry_after: u64 },
     #[error("{0}")]
     WeakPassword(PasswordError),
     #[error("the username is already registered")]
@@ -66,6 +69,7 @@ impl ApiError {
             Self::InvalidScope => (400, OAuthError::InvalidScope.code()),
             Self::InvalidTarget => (400, "invalid_target"),
             Self::Locked { .. } => (429, "too_many_attempts"),
+            Self::Throttled { .. } => (429, "too_many_requests"),
             Self::InvalidToken(_) => (401, OAuthError::InvalidToken.code()),
             Self::UserExists => (409, "user_exists"),
             Self::NotFound | Self::NoDiscovery => (404, "not_found"),

@@ -65,7 +65,7 @@ pub async fn password(
     let password = params.require("password")?;
     let attempt = Attempt::of(request);
     // A confidential client signing a user in authenticates; anyone else is the public client.
-    let client = clients::optional(app, config, request, params, &attempt).await?;
+    let client = clients::optional(app, request, params).await?;
     let client_id = client
         .as_ref()
         .map_or(config.public_client_id.as_str(), |c| c.client_id.as_str());
@@ -121,7 +121,7 @@ async fn refresh(
     let issuer = issuer(config)?;
     let presented = params.require("refresh_token")?;
     let attempt = Attempt::of(request);
-    let client = clients::optional(app, config, request, params, &attempt).await?;
+    let client = clients::optional(app, request, params).await?;
     let audience = audience(config, params)?;
     // Refresh tokens are opaque handles: a JWT (or anything else) is no refresh token of ours.
     let presented = RefreshToken::parse(presented).ok_or(ApiError::RefreshRejected("malformed"))?;
@@ -143,12 +143,29 @@ async fn refresh(
         }
         _ => {}
     }
+    // The account as it is now (one more read): a disabled or deleted one refreshes nothing,
+    // and a role taken away since sign-in narrows the scope from this refresh on. The family's
+    // scope stays the ceiling: a role given back restores up to it, never past sign-in's grant.
+    let user = app
+        .store
+        .find_user(&record.sub)
+        .await?
+        .ok_or(ApiError::RefreshRejected("unknown_user"))?;
+    if user.disabled {
+        return Err(ApiError::RefreshRejected("user_disabled"));
+    }
+    let allowed = config.scopes_for_roles(&user.roles);
     // RFC 6749 §6: the scope is checked against the grant before the token is spent, so a
     // request the server refuses leaves the client's refresh token usable.
     let granted: Vec<String> = record
         .scope
         .as_deref()
-        .map(|s| s.split(' ').map(str::to_owned).collect())
+        .map(|s| {
+            s.split(' ')
+                .filter(|scope| allowed.iter().any(|a| a == scope))
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let access_scope = scope::within(params.get("scope"), &granted)?;
     let now = attempt.now;
@@ -204,7 +221,7 @@ async fn client_credentials(
 ) -> Result<Issued, ApiError> {
     let issuer = issuer(config)?;
     let attempt = Attempt::of(request);
-    let client = clients::required(app, config, request, params, &attempt).await?;
+    let client = clients::required(app, request, params).await?;
     let audience = audience(config, params)?;
     let scope = scope::narrow(params.get("scope"), &client.scopes)?;
     let access = issuer

@@ -58,8 +58,7 @@ pub async fn revoke(
     request: &Request,
     params: &Params,
 ) -> Result<(), ApiError> {
-    let attempt = Attempt::of(request);
-    let client = clients::optional(app, config, request, params, &attempt).await?;
+    let client = clients::optional(app, request, params).await?;
     let token = params.require("token")?;
     let Some(kind) = classify(app, config, token).await? else {
         tracing::info!("revocation of a token that is not valid: nothing to do");
@@ -100,7 +99,7 @@ pub async fn introspect(
     params: &Params,
 ) -> Result<Value, ApiError> {
     let attempt = Attempt::of(request);
-    let client = clients::required(app, config, request, params, &attempt).await?;
+    let client = clients::required(app, request, params).await?;
     let token = params.require("token")?;
     let inactive = json!({"active": false});
     let Some(kind) = classify(app, config, token).await? else {
@@ -150,9 +149,10 @@ fn access_answer(claims: &Claims) -> Value {
         "jti": claims.jti,
         "type": claims.token_type,
     });
-    // A client's own token (client_credentials: `sub` is its client id) has no user; user names
-    // and client ids never coincide (registration refuses either when the other exists).
-    let user_token = claims.client_id.as_deref() != Some(claims.sub.as_str());
+    // Every user's token belongs to a refresh-token family (`fam`); a client's own token
+    // (client_credentials: `sub` = `client_id` = its id) never does. User names and client ids
+    // are separate namespaces, so `sub` alone cannot tell them apart: `fam` does.
+    let user_token = claims.fam.is_some();
     let fields = [
         ("username", user_token.then(|| json!(claims.sub))),
         ("scope", claims.scope.as_ref().map(|s| json!(s))),

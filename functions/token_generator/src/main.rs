@@ -1,6 +1,7 @@
 //! The token issuer: POST /token (password, refresh_token and client_credentials grants),
-//! POST /revoke, POST /introspect, /auth/register, /auth/login, /auth/logout, the JWKS and the
-//! server metadata under /.well-known, and GET /health, for REST (v1) and HTTP API (v2) events.
+//! POST /revoke, POST /introspect, /auth/register, /auth/login, /auth/logout, /auth/password,
+//! the JWKS and the server metadata under /.well-known, and GET /health, for REST (v1) and HTTP
+//! API (v2) events.
 
 mod accounts;
 mod body;
@@ -10,16 +11,20 @@ mod error;
 mod grants;
 mod lifecycle;
 mod metrics;
+mod password;
 mod response;
 mod routes;
 mod scope;
+mod signed_in;
 
 use std::convert::Infallible;
 
 use auth_aws::{ConfigLoader, Store};
 use auth_core::PasswordHasher;
-use lambda_http::{Body, Error, Request, RequestExt as _, Response, service_fn};
+use lambda_http::lambda_runtime::{self, LambdaEvent};
+use lambda_http::{Error, service_fn};
 use telemetry::Invocation;
+use token_generator::event::{self, HttpEvent, HttpResponse};
 
 use crate::metrics::RequestMetrics;
 
@@ -42,16 +47,24 @@ async fn main() -> Result<(), Error> {
         }
     };
     let app = &app;
-    lambda_http::run(service_fn(move |request: Request| async move {
-        let context = request.lambda_context_ref();
-        let _invocation = Invocation::start(
-            context.map_or("", |c| c.request_id.as_str()),
-            context.and_then(|c| c.xray_trace_id.as_deref()),
-        );
-        let response = routes::handle(app, request).await;
-        app.metrics.flush();
-        Ok::<Response<Body>, Infallible>(response)
-    }))
+    // lambda_runtime with our own event decoding (token_generator::event), not lambda_http::run,
+    // whose conversion of the event panics on hostile ones (an invalid base64 body, a path or
+    // query no URL holds): those are 400 answers here. A payload that is no API Gateway event
+    // still gets the runtime's deserialize error.
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<HttpEvent>| async move {
+            let LambdaEvent { payload, context } = event;
+            let _invocation =
+                Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
+            let origin = payload.origin();
+            let response = match payload.into_request(context) {
+                Ok(request) => routes::handle(app, request).await,
+                Err(bad) => routes::bad_event(app, bad).await,
+            };
+            app.metrics.flush();
+            Ok::<HttpResponse, Infallible>(event::encode(origin, response))
+        },
+    ))
     .await
 }
 

@@ -25,10 +25,14 @@ impl RequestMetrics {
         self.with(|m| m.count(names::TOKENS_ISSUED, &[(names::GRANT, grant)], 1));
     }
 
-    /// A sign-in or client authentication failed: unknown user or client, wrong password or
-    /// secret.
+    /// A sign-in failed: unknown user or wrong password.
     pub fn login_failure(&self) {
         self.with(|m| m.count(names::LOGIN_FAILURES, &[], 1));
+    }
+
+    /// A client authentication failed: unknown client or wrong secret.
+    pub fn client_auth_failure(&self) {
+        self.with(|m| m.count(names::CLIENT_AUTH_FAILURES, &[], 1));
     }
 
     /// A spent refresh token came back: its family was revoked.

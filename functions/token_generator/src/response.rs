@@ -69,6 +69,9 @@ pub fn error(err: &ApiError) -> Response<Body> {
         ApiError::Locked { retry_after } => {
             format!("too many failed attempts; try again in {retry_after} seconds")
         }
+        ApiError::Throttled { retry_after } => {
+            format!("too many requests; try again in {retry_after} seconds")
+        }
         _ => err.to_string(),
     };
     let mut response = json(
@@ -101,7 +104,7 @@ pub fn error(err: &ApiError) -> Response<Body> {
                 HeaderValue::from_static("Basic realm=\"token\", charset=\"UTF-8\""),
             );
         }
-        ApiError::Locked { retry_after } => {
+        ApiError::Locked { retry_after } | ApiError::Throttled { retry_after } => {
             if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
                 headers.insert(header::RETRY_AFTER, value);
             }

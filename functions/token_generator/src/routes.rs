@@ -5,6 +5,7 @@ use std::time::Instant;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+use token_generator::event::BadEvent;
 
 use crate::App;
 use crate::accounts;
@@ -13,6 +14,7 @@ use crate::discovery;
 use crate::error::ApiError;
 use crate::grants;
 use crate::lifecycle;
+use crate::password;
 use crate::response;
 
 /// How long clients and API Gateway may cache the JWKS and the metadata: a rotation publishes
@@ -27,6 +29,8 @@ enum Route {
     Register,
     Login,
     Logout,
+    /// A signed-in user's new password.
+    ChangePassword,
     Health,
     Jwks,
     /// OpenID Connect discovery's path, which API Gateway's JWT authorizer reads.
@@ -54,6 +58,7 @@ impl Route {
             Self::Register => "/auth/register",
             Self::Login => "/auth/login",
             Self::Logout => "/auth/logout",
+            Self::ChangePassword => "/auth/password",
             Self::Health => "/health",
         }
     }
@@ -66,6 +71,7 @@ impl Route {
             Self::Register,
             Self::Login,
             Self::Logout,
+            Self::ChangePassword,
             Self::Health,
             Self::Jwks,
             Self::Metadata,
@@ -167,6 +173,19 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     response
 }
 
+/// The answer to an event that makes no HTTP request (a body marked base64 that is not, a path
+/// or query no URI holds): 400 `invalid_request`, never a panic.
+pub async fn bad_event(app: &App, bad: BadEvent) -> Response<Body> {
+    let config = app.loader.current().await;
+    tracing::info!(
+        reason = bad.code(),
+        "event refused: not a valid HTTP request"
+    );
+    let mut response = response::error(&ApiError::Malformed(bad.description()));
+    response::add_cors(&mut response, &config.cors, None);
+    response
+}
+
 async fn dispatch(
     app: &App,
     config: &auth_aws::Config,
@@ -197,7 +216,7 @@ async fn dispatch(
         }
         Route::Register => {
             let params = Params::parse(request)?;
-            let username = accounts::register(app, config, &params).await?;
+            let username = accounts::register(app, config, request, &params).await?;
             Ok(response::json(
                 201,
                 &json!({"username": username, "message": "registered"}),
@@ -206,6 +225,13 @@ async fn dispatch(
         Route::Logout => {
             accounts::logout(app, config, request).await?;
             Ok(response::json(200, &json!({"message": "logged out"})))
+        }
+        Route::ChangePassword => {
+            password::change(app, config, request).await?;
+            Ok(response::json(
+                200,
+                &json!({"message": "password changed; sign in again"}),
+            ))
         }
         Route::Health
         | Route::Jwks
@@ -226,6 +252,10 @@ mod tests {
         assert_eq!(Route::resolve("/dev/token"), Some(Route::Token));
         assert_eq!(Route::resolve("/prod/auth/login"), Some(Route::Login));
         assert_eq!(Route::resolve("/auth/register"), Some(Route::Register));
+        assert_eq!(
+            Route::resolve("/dev/auth/password"),
+            Some(Route::ChangePassword)
+        );
         assert_eq!(Route::resolve("/v1/health"), Some(Route::Health));
         assert_eq!(Route::resolve("/prod/revoke"), Some(Route::Revoke));
         assert_eq!(Route::resolve("/introspect"), Some(Route::Introspect));

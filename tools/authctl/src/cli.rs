@@ -29,10 +29,15 @@ pub fn command() -> Command {
         .env("USERS_TABLE")
         .required(true)
         .help("The DynamoDB table (the stack's UsersTableName output)");
+    let username = Arg::new("username")
+        .long("username")
+        .value_name("USERNAME")
+        .required(true)
+        .help("The registered user");
     Command::new("authctl")
-        .about("Administration of the JWT auth stack: signing keys, OAuth clients, user roles")
+        .about("Administration of the JWT auth stack: signing keys, OAuth clients, user accounts")
         .long_about(
-            "Administration of the JWT auth stack: signing keys, OAuth clients, user roles.\n\n\
+            "Administration of the JWT auth stack: signing keys, OAuth clients, user accounts.\n\n\
              `keys` commands read and write key sets on standard input and output and talk to \
              nothing. `client` and `user` commands use the standard AWS SDK environment \
              (AWS_PROFILE, AWS_REGION, credentials; AWS_ENDPOINT_URL for an emulator such as \
@@ -124,15 +129,12 @@ pub fn command() -> Command {
                 .arg_required_else_help(true)
                 .subcommand(
                     Command::new("roles")
-                        .about("Replace a user's roles (ROLE_SCOPES maps roles to scopes)")
-                        .arg(table)
-                        .arg(
-                            Arg::new("username")
-                                .long("username")
-                                .value_name("USERNAME")
-                                .required(true)
-                                .help("The registered user"),
+                        .about(
+                            "Replace a user's roles (ROLE_SCOPES maps roles to scopes); refreshes \
+                             narrow to them from now on",
                         )
+                        .arg(table.clone())
+                        .arg(username.clone())
                         .arg(
                             Arg::new("roles")
                                 .long("roles")
@@ -141,8 +143,42 @@ pub fn command() -> Command {
                                 .required(true)
                                 .help("Comma-separated roles, e.g. \"admin,user\" (\"\" for none)"),
                         ),
-                ),
+                )
+                .subcommands(account_commands(&table, &username)),
         )
+}
+
+/// `user signout|disable|enable|delete`: each takes the table and the user name.
+fn account_commands(table: &Arg, username: &Arg) -> Vec<Command> {
+    [
+        (
+            "signout",
+            "End every session of the user: revoke all refresh-token families and record a \
+             logout (with REVOCATION_CHECK its access tokens are refused too)",
+        ),
+        (
+            "disable",
+            "Disable the account: no sign-in and no refresh until `user enable`; its sessions \
+             end as with `user signout`",
+        ),
+        (
+            "enable",
+            "Enable a disabled account again (its ended sessions stay ended)",
+        ),
+        (
+            "delete",
+            "Delete the account: password hash, roles and refresh-token families are removed, \
+             its sessions end; the name stays taken and can never be registered again",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, about)| {
+        Command::new(name)
+            .about(about)
+            .arg(table.clone())
+            .arg(username.clone())
+    })
+    .collect()
 }
 
 /// A required argument's value. clap has already refused a command line without it, so a

@@ -45,8 +45,7 @@ pub async fn create(store: &Store, table: &str, client: &NewClient) -> Result<Va
             "name": client.name,
         })),
         Err(StoreError::AlreadyExists) => Err(Failure::Failed(format!(
-            "client {:?} already exists in {table}, or a user has that name (user names and \
-             client ids are both token subjects, so they never coincide); nothing was changed",
+            "client {:?} already exists in {table}; nothing was changed",
             client.id
         ))),
         Err(err) => Err(store_failure("cannot register the client", table, &err)),

@@ -1,5 +1,6 @@
 //! `authctl`: the administration CLI of the stack. Signing key sets (generate, add a pending key,
-//! promote, prune, publish), OAuth clients (register, printing the secret once) and user roles.
+//! promote, prune, publish), OAuth clients (register, printing the secret once) and user accounts
+//! (roles, sign-out, disable, enable, delete).
 //!
 //! Results go to standard output as JSON, messages to standard error. Exit status: 0 done,
 //! 1 failed, 2 bad command line. Nothing secret is ever printed on standard error; the only
@@ -91,6 +92,12 @@ async fn run(matches: &ArgMatches) -> Result<Value, Failure> {
                 let username: String = cli::required(args, "username")?;
                 let roles: Vec<String> = cli::required(args, "roles")?;
                 users::set_roles(&store, &table, &username, &roles).await
+            }
+            Some((name, args)) if users::AccountAction::parse(name).is_some() => {
+                let action = users::AccountAction::parse(name).ok_or_else(|| unknown(None))?;
+                let (store, table) = store(args).await?;
+                let username: String = cli::required(args, "username")?;
+                users::account(&store, &table, &username, action, now()).await
             }
             other => Err(unknown(other)),
         },

@@ -372,3 +372,142 @@ async fn user_roles_replaces_the_roles_of_a_registered_user() {
     assert_eq!(output.status.code(), Some(1));
     assert!(store.find_user("bob").await.unwrap().is_none());
 }
+
+/// A registered user with one live refresh-token family; the family's id.
+async fn user_with_a_session(store: &Store, username: &str) -> String {
+    store
+        .create_user(&NewUser {
+            username,
+            password_hash: "$argon2id$fake",
+            created_at: 1,
+            roles: &["user".to_owned()],
+        })
+        .await
+        .unwrap();
+    let now = authctl_now();
+    let family = auth_aws::Family {
+        sub: username.to_owned(),
+        id: e2e::unique("family"),
+        generation: 0,
+        client_id: "public".to_owned(),
+        scope: None,
+        issued_at: now,
+        expires_at: now + 3600,
+        revoked: None,
+    };
+    let handle = auth_core::RefreshToken::generate().unwrap();
+    let first = auth_aws::RefreshRecord::first(&family, handle.digest(), 3600);
+    store.start_family(&family, &first).await.unwrap();
+    family.id
+}
+
+fn authctl_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn account(command: &str, table: &str, username: &str) -> Output {
+    authctl(
+        &["user", command, "--table", table, "--username", username],
+        "",
+    )
+}
+
+#[tokio::test]
+async fn user_signout_revokes_every_family_and_records_a_logout() {
+    let (store, table) = table().await;
+    let family = user_with_a_session(&store, "alice").await;
+    let before = authctl_now();
+    let result = ok(
+        &["user", "signout", "--table", &table, "--username", "alice"],
+        "",
+    );
+    assert_eq!(
+        result,
+        serde_json::json!({"username": "alice", "result": "signed_out", "families": 1})
+    );
+    let stored = store.find_family("alice", &family).await.unwrap().unwrap();
+    assert_eq!(stored.revoked.as_deref(), Some("signout"));
+    let user = store.find_user("alice").await.unwrap().unwrap();
+    assert!(user.logout_at.unwrap() >= before);
+    assert!(!user.disabled);
+}
+
+#[tokio::test]
+async fn user_disable_and_enable_switch_the_account() {
+    let (store, table) = table().await;
+    let family = user_with_a_session(&store, "bob").await;
+    let result = ok(
+        &["user", "disable", "--table", &table, "--username", "bob"],
+        "",
+    );
+    assert_eq!(result["result"], "disabled");
+    assert_eq!(result["families"], 1);
+    let user = store.find_user("bob").await.unwrap().unwrap();
+    assert!(user.disabled);
+    assert!(user.logout_at.is_some());
+    let stored = store.find_family("bob", &family).await.unwrap().unwrap();
+    assert_eq!(stored.revoked.as_deref(), Some("disabled"));
+    // Twice is fine.
+    assert!(account("disable", &table, "bob").status.success());
+
+    let result = ok(
+        &["user", "enable", "--table", &table, "--username", "bob"],
+        "",
+    );
+    assert_eq!(result["result"], "enabled");
+    assert!(!store.find_user("bob").await.unwrap().unwrap().disabled);
+    // The sessions the disable ended stay ended.
+    let stored = store.find_family("bob", &family).await.unwrap().unwrap();
+    assert!(stored.revoked.is_some());
+}
+
+#[tokio::test]
+async fn user_delete_removes_the_account_and_keeps_the_name_taken() {
+    let (store, table) = table().await;
+    let family = user_with_a_session(&store, "carol").await;
+    let result = ok(
+        &["user", "delete", "--table", &table, "--username", "carol"],
+        "",
+    );
+    assert_eq!(
+        result,
+        serde_json::json!({"username": "carol", "result": "deleted", "families": 1})
+    );
+    assert!(store.find_user("carol").await.unwrap().is_none());
+    assert!(store.find_family("carol", &family).await.unwrap().is_none());
+    // The name can never be registered again.
+    let again = store
+        .create_user(&NewUser {
+            username: "carol",
+            password_hash: "$argon2id$other",
+            created_at: 2,
+            roles: &[],
+        })
+        .await;
+    assert!(matches!(again, Err(auth_aws::StoreError::AlreadyExists)));
+    // Deleting again finishes nothing left; the other commands find no user.
+    assert!(account("delete", &table, "carol").status.success());
+    for command in ["signout", "disable", "enable"] {
+        let output = account(command, &table, "carol");
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no user \"carol\""), "{command}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn account_commands_refuse_an_unknown_user_and_need_a_username() {
+    let (store, table) = table().await;
+    for command in ["signout", "disable", "enable", "delete"] {
+        let output = account(command, &table, "nobody");
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        assert!(output.stdout.is_empty());
+        let output = authctl(&["user", command, "--table", &table], "");
+        assert_eq!(output.status.code(), Some(2), "{command}");
+    }
+    // Nothing was created on the way.
+    assert!(store.find_user("nobody").await.unwrap().is_none());
+}

@@ -198,9 +198,15 @@ fn ed_key(x: &str) -> Option<DecodingKey> {
 /// The verified claims of a trusted issuer's token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrustedClaims {
-    /// `sub`, never empty.
+    /// The issuer (`iss`).
+    pub issuer: String,
+    /// `sub` as the issuer wrote it, never empty.
     pub sub: String,
-    /// `scope`, when it is a string.
+    /// `<principal_prefix>|<sub>`: who the token speaks for in our terms (principalId and the
+    /// context's `sub`).
+    pub principal: String,
+    /// Our scopes: those of the token's `scope` the issuer's `scopes` maps, space-delimited;
+    /// `None` when none is (whatever the token's own `scope` says).
     pub scope: Option<String>,
     /// Every claim, for the authorizer context.
     pub claims: Map<String, Value>,
@@ -387,8 +393,10 @@ impl JwksCache {
             }
         }
         Ok(TrustedClaims {
+            issuer: self.issuer.issuer.clone(),
+            principal: self.issuer.principal(&sub),
             sub,
-            scope: text("scope").map(str::to_owned),
+            scope: self.issuer.scopes.map(text("scope")),
             claims,
         })
     }
@@ -422,7 +430,8 @@ mod tests {
             "issuer": ISSUER,
             "jwks_uri": format!("{ISSUER}/.well-known/jwks.json"),
             "client_ids": ["client-1"],
-            "required_claims": {"token_use": "access"}
+            "required_claims": {"token_use": "access"},
+            "scopes": {"orders/read": "orders:read"}
         }]);
         TrustedIssuer::parse_list(&json.to_string(), "lambda-api")
             .unwrap()
@@ -493,7 +502,13 @@ mod tests {
             let cache = loaded(issuer, &jwks);
             let claims = verify(&cache, &sign(&set, &claims())).unwrap();
             assert_eq!(claims.sub, "5f1c-user");
-            assert_eq!(claims.scope.as_deref(), Some("orders/read"));
+            assert_eq!(claims.issuer, ISSUER);
+            assert_eq!(
+                claims.principal,
+                "cognito-idp.us-east-1.amazonaws.com/us-east-1_abc|5f1c-user"
+            );
+            // The token's scope as mapped by the issuer's `scopes`.
+            assert_eq!(claims.scope.as_deref(), Some("orders:read"));
             assert_eq!(claims.claims["username"], "alice");
         }
     }

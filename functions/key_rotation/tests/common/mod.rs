@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::RotationRulesType;
-use key_rotation::{AWSCURRENT, AWSPENDING, RotationError, RotationEvent, Step, StepOutcome};
+use key_rotation::{
+    AWSCURRENT, AWSPENDING, PublicKeys, RotationError, RotationEvent, Step, StepOutcome,
+};
 use serde_json::{Value, json};
 
 pub use auth_core::RotationSettings;
@@ -115,7 +117,7 @@ pub fn event(name: &str, token: &str, step: Step) -> RotationEvent {
     .unwrap()
 }
 
-/// Runs one step through the function's handler.
+/// Runs one step through the function's handler, publishing no public keys.
 pub async fn step(
     client: &Client,
     settings: &RotationSettings,
@@ -124,7 +126,21 @@ pub async fn step(
     step: Step,
     now: u64,
 ) -> Result<StepOutcome, RotationError> {
-    key_rotation::handle(client, settings, &event(name, token, step), now).await
+    key_rotation::handle(client, None, settings, &event(name, token, step), now).await
+}
+
+/// Runs one step through the function's handler, publishing to `public_keys`.
+pub async fn publishing_step(
+    client: &Client,
+    public_keys: &PublicKeys,
+    settings: &RotationSettings,
+    name: &str,
+    token: &str,
+    step: Step,
+    now: u64,
+) -> Result<StepOutcome, RotationError> {
+    let event = event(name, token, step);
+    key_rotation::handle(client, Some(public_keys), settings, &event, now).await
 }
 
 /// A whole rotation at `now`: the four steps, each expected to succeed. The new version's id.
@@ -136,6 +152,39 @@ pub async fn rotate(client: &Client, settings: &RotationSettings, name: &str, no
             .unwrap_or_else(|err| panic!("{s}: {err}"));
     }
     token
+}
+
+/// A client of the test process's moto_server's SSM.
+pub async fn ssm_client() -> aws_sdk_ssm::Client {
+    let endpoint = &e2e::moto::moto().endpoint;
+    aws_sdk_ssm::Client::new(&auth_aws::emulator_sdk_config(endpoint).await)
+}
+
+/// A new String parameter holding `{"keys":[]}`, as template.yaml creates it, and a publisher
+/// to it.
+pub async fn public_keys_parameter(ssm: &aws_sdk_ssm::Client) -> (String, PublicKeys) {
+    let name = e2e::unique("/test/auth/public-keys");
+    ssm.put_parameter()
+        .name(&name)
+        .value(r#"{"keys":[]}"#)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    (name.clone(), PublicKeys::new(ssm.clone(), name))
+}
+
+/// The parameter's value, as JSON.
+pub async fn parameter(ssm: &aws_sdk_ssm::Client, name: &str) -> Value {
+    let output = ssm.get_parameter().name(name).send().await.unwrap();
+    serde_json::from_str(output.parameter().unwrap().value().unwrap()).unwrap()
+}
+
+/// The public JWK set of a private key set, as the authorizer should see it.
+pub fn public_of(set: &Value) -> Value {
+    auth_core::KeySet::from_json(&set.to_string())
+        .unwrap()
+        .public_jwks()
 }
 
 /// The text of the version labelled `label`.
