@@ -1,5 +1,7 @@
-//! Test harness shared by the workspace's integration tests: moto_server on a free loopback port,
-//! and a Lambda Runtime API on loopback that runs the built function binaries.
+//! What the workspace's integration tests share: moto_server on a free loopback port and the
+//! resources tests make on it (tables, parameters), a Lambda Runtime API on loopback that runs the
+//! built function binaries, the key sets and tokens tests sign with, the requests they send the
+//! built functions and how they read the answers.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,11 +9,19 @@
     clippy::indexing_slicing
 )]
 
-pub mod http;
+pub mod authorizer;
+pub mod functions;
 pub mod jwks_server;
+pub mod key_sets;
 pub mod moto;
+pub mod parameters;
+pub mod requests;
+pub mod responses;
 pub mod runtime_api;
 pub mod secrets;
+pub mod tables;
+pub mod token_generator;
+pub mod tokens;
 
 use std::path::PathBuf;
 
@@ -45,4 +55,14 @@ pub fn unique(prefix: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Runs `future` to completion on a runtime of its own, for the synchronous tests that drive the
+/// built binaries and reach into moto_server between requests.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }

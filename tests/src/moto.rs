@@ -1,4 +1,5 @@
-//! moto_server, started once per test process on a free 127.0.0.1 port.
+//! moto_server, started once per test process on a free 127.0.0.1 port, and the environment that
+//! points a function's AWS SDK at it.
 //!
 //! The server is a child process reading its standard input: when the test process exits, the
 //! pipe closes and the server stops, so nothing is left behind even when a test panics.
@@ -56,4 +57,13 @@ fn start() -> Moto {
         endpoint: format!("http://127.0.0.1:{port}"),
         _child: Mutex::new((child, stdin)),
     }
+}
+
+/// The variables that point a function's AWS SDK at the shared moto_server.
+pub fn aws_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+    ]
 }

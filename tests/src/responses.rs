@@ -1,9 +1,7 @@
-//! Reading API Gateway proxy responses (REST v1 and HTTP API v2) in tests, and the environment
-//! that points a function's AWS SDK at moto_server.
+//! Reading API Gateway proxy responses (REST v1 and HTTP API v2) in tests: the status, the body,
+//! a header, an OAuth error.
 
-use serde_json::{Value, json};
-
-use crate::moto::moto;
+use serde_json::Value;
 
 /// The status code.
 pub fn status(response: &Value) -> u16 {
@@ -38,19 +36,4 @@ pub fn assert_oauth_error(response: &Value, status_code: u16, code: &str) {
         body(response)["error_description"].is_string(),
         "{response}"
     );
-}
-
-/// The event with its body replaced.
-pub fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = json!(body);
-    event
-}
-
-/// The variables that point a function's AWS SDK at the shared moto_server.
-pub fn aws_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-    ]
 }

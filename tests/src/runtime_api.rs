@@ -311,6 +311,9 @@ impl Function {
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
             .env("AWS_REGION", "us-east-1")
             .env("RUST_LOG", "info")
+            // Metrics written at the end of every invocation, so tests read them right away
+            // (deployed, they wait METRICS_FLUSH_SECONDS); a test may set another value.
+            .env("METRICS_FLUSH_SECONDS", "0")
             .envs(audience)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

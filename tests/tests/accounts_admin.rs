@@ -10,39 +10,26 @@
 )]
 
 use auth_aws::{Family, RefreshRecord, Store};
-use auth_core::{KeyAlgorithm, KeyStatus, RefreshToken, generate_jwk};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use e2e::http::{assert_oauth_error, aws_env, body, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::{event, unique};
+use auth_core::{KeyAlgorithm, RefreshToken};
 use serde_json::{Value, json};
+use test_support::authorizer::allowed;
+use test_support::functions::on_table;
+use test_support::requests::{form, with_body, with_token};
+use test_support::responses::{assert_oauth_error, body, status};
+use test_support::runtime_api::Function;
+use test_support::token_generator::{
+    PASSWORD, login, password_grant, refresh, register, register_event,
+};
+use test_support::tokens::{claims_of, now};
+use test_support::{block_on, event, key_sets, tables, unique};
 
-const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "tr0ub4dor & three more words";
 const ROLE_SCOPES: &str = r#"{"user": ["read"], "admin": ["admin", "read"]}"#;
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-fn store(table: &str) -> Store {
-    block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-        Store::new(&sdk, table)
-    })
-}
-
 /// A fresh table on the shared moto_server, and the store over it.
 fn table() -> (String, Store) {
-    let table = unique("accounts");
-    let store = store(&table);
-    block_on(store.create_table()).unwrap();
+    let table = tables::create("accounts");
+    let store = tables::store(&table);
     (table, store)
 }
 
@@ -54,13 +41,11 @@ struct Stack {
 }
 
 impl Stack {
-    fn new(table: &str, extra: &[(&'static str, &str)]) -> Self {
-        let keys =
-            json!({ "keys": [generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()] })
-                .to_string();
+    fn new(table: &str, extra: &[(&str, &str)]) -> Self {
+        let keys = key_sets::active(KeyAlgorithm::ES256).to_string();
         let mut all = vec![("ROLE_SCOPES", ROLE_SCOPES)];
         all.extend_from_slice(extra);
-        let issuer = start("token_generator", table, &keys, &all);
+        let issuer = on_table("token_generator", table, &keys, &all);
         Self {
             table: table.to_owned(),
             keys,
@@ -70,7 +55,7 @@ impl Stack {
 
     /// An authorizer with REVOCATION_CHECK (no caching) over the same table and keys.
     fn checking_authorizer(&self) -> Function {
-        start(
+        on_table(
             "authorizer",
             &self.table,
             &self.keys,
@@ -83,94 +68,31 @@ impl Stack {
     }
 
     fn register(&self, user: &str) {
-        let event = with_body(
-            event("token_generator/register.json"),
-            &json!({"username": user, "password": PASSWORD}).to_string(),
-        );
-        let response = self.invoke(&event);
-        assert_eq!(status(&response), 201, "{response}");
+        register(&self.issuer, user, PASSWORD);
     }
 
     fn password_grant(&self, user: &str, password: &str) -> Value {
-        let body = form(&[
-            ("grant_type", "password"),
-            ("username", user),
-            ("password", password),
-        ]);
-        self.invoke(&with_body(
-            event("token_generator/token-password-form.json"),
-            &body,
-        ))
+        password_grant(&self.issuer, user, password, None)
     }
 
     /// Signs in; the token response.
     fn login(&self, user: &str, password: &str) -> Value {
-        let response = self.password_grant(user, password);
-        assert_eq!(status(&response), 200, "{response}");
-        body(&response)
+        login(&self.issuer, user, password)
     }
 
     fn refresh(&self, token: &str, scope: Option<&str>) -> Value {
-        let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
-        pairs.extend(scope.map(|s| ("scope", s)));
-        self.invoke(&with_body(
-            event("token_generator/token-refresh-form.json"),
-            &form(&pairs),
-        ))
+        refresh(&self.issuer, token, scope)
     }
 
     /// POST /auth/password with `access_token` and a JSON body.
     fn change_password(&self, access_token: &str, body: &Value) -> Value {
-        let text = event("token_generator/password.json")
-            .to_string()
-            .replace("REPLACE_WITH_ACCESS_TOKEN", access_token);
-        let event = with_body(serde_json::from_str(&text).unwrap(), &body.to_string());
-        self.invoke(&event)
+        let event = with_token("token_generator/password.json", access_token);
+        self.invoke(&with_body(event, &body.to_string()))
     }
-}
-
-fn start(name: &str, table: &str, keys: &str, extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.push(("USERS_TABLE", table.to_owned()));
-    env.push(("SIGNING_KEYS", keys.to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start(name, &env)
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", form_value(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn form_value(value: &str) -> String {
-    value
-        .replace('%', "%25")
-        .replace('+', "%2B")
-        .replace('&', "%26")
-        .replace('=', "%3D")
-        .replace(' ', "+")
-}
-
-fn claims_of(token: &str) -> Value {
-    let part = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 
 fn field<'a>(tokens: &'a Value, name: &str) -> &'a str {
     tokens[name].as_str().unwrap()
-}
-
-fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    !outcome.is_unauthorized()
-        && outcome.response()["policyDocument"]["Statement"][0]["Effect"] == "Allow"
 }
 
 /// The answer to a wrong password, to compare the other refusals with.
@@ -183,7 +105,7 @@ fn wrong_password(stack: &Stack, user: &str) -> Value {
 /// A family started directly in the table, as a sign-in racing an administrator's change would
 /// leave it: its refresh token is live whatever the profile says.
 fn live_family(store: &Store, user: &str) -> (String, RefreshToken) {
-    let now = e2e_now();
+    let now = now();
     let family = Family {
         sub: user.to_owned(),
         id: unique("family"),
@@ -198,13 +120,6 @@ fn live_family(store: &Store, user: &str) -> (String, RefreshToken) {
     let first = RefreshRecord::first(&family, token.digest(), 3600);
     block_on(store.start_family(&family, &first)).unwrap();
     (family.id, token)
-}
-
-fn e2e_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 #[test]
@@ -257,7 +172,7 @@ fn a_disabled_account_can_neither_refresh_nor_sign_in_and_says_so_like_a_wrong_p
     let tokens = stack.login(&user, PASSWORD);
     assert!(allowed(&authorizer, field(&tokens, "access_token")));
 
-    assert_eq!(block_on(store.disable_user(&user, e2e_now())).unwrap(), 1);
+    assert_eq!(block_on(store.disable_user(&user, now())).unwrap(), 1);
     let refused = stack.refresh(field(&tokens, "refresh_token"), None);
     assert_oauth_error(&refused, 400, "invalid_grant");
     assert!(!allowed(&authorizer, field(&tokens, "access_token")));
@@ -308,7 +223,7 @@ fn a_deleted_account_is_gone_and_its_name_stays_taken() {
     let tokens = stack.login(&user, PASSWORD);
     let (_, raced) = live_family(&store, &user);
 
-    assert_eq!(block_on(store.delete_user(&user, e2e_now())).unwrap(), 2);
+    assert_eq!(block_on(store.delete_user(&user, now())).unwrap(), 2);
     assert!(block_on(store.find_user(&user)).unwrap().is_none());
     for token in [field(&tokens, "refresh_token"), raced.as_str()] {
         assert_oauth_error(&stack.refresh(token, None), 400, "invalid_grant");
@@ -318,13 +233,10 @@ fn a_deleted_account_is_gone_and_its_name_stays_taken() {
     let expected = wrong_password(&stack, &user);
     assert_eq!(body(&stack.password_grant(&user, PASSWORD)), expected);
     // The name is never registered again: `sub` is never reassigned.
-    let again = stack.invoke(&with_body(
-        event("token_generator/register.json"),
-        &json!({"username": user, "password": PASSWORD}).to_string(),
-    ));
+    let again = stack.invoke(&register_event(&user, PASSWORD));
     assert_oauth_error(&again, 409, "user_exists");
     // An administrator's other commands find no user.
-    assert!(block_on(store.sign_out(&user, e2e_now())).is_err());
+    assert!(block_on(store.sign_out(&user, now())).is_err());
     assert!(block_on(store.set_roles(&user, &["admin".to_owned()])).is_err());
 }
 
@@ -337,7 +249,7 @@ fn signing_a_user_out_ends_every_session_and_with_revocation_check_the_access_to
     stack.register(&user);
     let phone = stack.login(&user, PASSWORD);
     let laptop = stack.login(&user, PASSWORD);
-    assert_eq!(block_on(store.sign_out(&user, e2e_now())).unwrap(), 2);
+    assert_eq!(block_on(store.sign_out(&user, now())).unwrap(), 2);
     for tokens in [&phone, &laptop] {
         assert_oauth_error(
             &stack.refresh(field(tokens, "refresh_token"), None),

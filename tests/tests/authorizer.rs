@@ -8,52 +8,28 @@
 )]
 
 use std::net::TcpListener;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use e2e::event;
-use e2e::runtime_api::{Function, Outcome};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
+use test_support::event;
+use test_support::requests::with_token;
+use test_support::runtime_api::{Function, Outcome};
+use test_support::tokens::{access_claims, now, sign_with_secret};
 
 const SECRET: &str = "e2e-authorizer-secret-0123456789abcdef";
 const STAGE_WILDCARD: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/*";
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 fn claims() -> Value {
-    json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": "alice@example.com", "iat": now(), "exp": now() + 600,
-           "jti": "jti-1", "type": "access"})
-}
-
-fn sign_with(claims: &Value, alg: Algorithm, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(alg),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    access_claims("alice@example.com", "jti-1")
 }
 
 fn sign(claims: &Value) -> String {
-    sign_with(claims, Algorithm::HS256, SECRET)
+    sign_with_secret(claims, Algorithm::HS256, SECRET)
 }
 
 fn patched(mut claims: Value, key: &str, value: Value) -> Value {
     claims[key] = value;
     claims
-}
-
-/// A sample event with the placeholder replaced by `token`.
-fn with_token(name: &str, token: &str) -> Value {
-    let text = event(name)
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    serde_json::from_str(&text).unwrap()
 }
 
 fn authorizer(extra: &[(&str, &str)]) -> Function {
@@ -200,12 +176,12 @@ fn invalid_tokens_are_unauthorized() {
             .invoke(&with_token("authorizer/rest-token.json", &sign(&good)))
             .response(),
     );
-    let other_secret = sign_with(
+    let other_secret = sign_with_secret(
         &good,
         Algorithm::HS256,
         "another-secret-0123456789abcdef-xyz",
     );
-    let hs512 = sign_with(&good, Algorithm::HS512, SECRET);
+    let hs512 = sign_with_secret(&good, Algorithm::HS512, SECRET);
     let tampered = {
         let token = sign(&good);
         let parts: Vec<&str> = token.split('.').collect();

@@ -9,28 +9,15 @@
     clippy::indexing_slicing
 )]
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use e2e::event;
-use e2e::runtime_api::Function;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use test_support::event;
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_claims, sign_hs256};
 
 const SECRET: &str = "e2e-cookie-secret-0123456789abcdef-0123";
 
 fn token(sub: &str) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": sub, "iat": now,
-                        "exp": now + 600, "jti": format!("j-{sub}"), "type": "access"});
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
+    sign_hs256(&access_claims(sub, &format!("j-{sub}")), SECRET)
 }
 
 fn authorizer() -> Function {
@@ -39,6 +26,8 @@ fn authorizer() -> Function {
         &[
             ("JWT_SECRET", SECRET),
             ("TOKEN_SOURCES", "cookie:access_token"),
+            // A refusal's line (with its reason) is written at DEBUG.
+            ("LOG_LEVEL", "debug"),
         ],
     )
 }

@@ -9,15 +9,13 @@
 )]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, TokenIssuer, TokenSettings, generate_jwk};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use e2e::event;
-use e2e::runtime_api::Function;
-use jsonwebtoken::Header;
+use auth_core::{Grant, KeyAlgorithm, KeySet};
 use serde_json::{Value, json};
+use test_support::authorizer::{allows, answer};
+use test_support::key_sets;
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_token, claims_of, issuer, sign_with_kid};
 
 const ALGORITHMS: [KeyAlgorithm; 4] = [
     KeyAlgorithm::ES256,
@@ -33,45 +31,22 @@ const GRANT: Grant<'static> = Grant {
     audience: None,
 };
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// A set of one private key of `alg`.
 fn private_set(alg: KeyAlgorithm) -> (Value, Arc<KeySet>) {
-    let jwk = generate_jwk(alg, KeyStatus::Active).unwrap();
-    let set = KeySet::from_json(&json!({ "keys": [jwk.clone()] }).to_string()).unwrap();
-    (jwk, Arc::new(set))
+    let set = key_sets::active(alg);
+    (set["keys"][0].clone(), Arc::new(key_sets::load(&set)))
 }
 
 fn issue(set: &Arc<KeySet>) -> String {
-    TokenIssuer::new(
-        Arc::clone(set),
-        &TokenSettings {
-            audience: e2e::AUDIENCE.to_owned(),
-            ..TokenSettings::default()
-        },
-    )
-    .unwrap()
-    .issue_access(&GRANT, now())
-    .unwrap()
-    .token
+    access_token(&issuer(Arc::clone(set)), &GRANT)
 }
 
+/// Whether the authorizer allows `token`, as carol.
 fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return false;
-    }
-    let response = outcome.response();
-    assert_eq!(response["principalId"], "carol");
-    response["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    answer(authorizer, token).is_some_and(|response| {
+        assert_eq!(response["principalId"], "carol");
+        allows(&response)
+    })
 }
 
 #[test]
@@ -117,12 +92,8 @@ fn a_token_of_every_algorithm_is_accepted_and_one_of_a_key_outside_the_set_is_no
             "{alg:?}: unknown kid"
         );
         // ...and borrowing the kid of a key in the set does not help.
-        let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap());
-        let claims: Value = serde_json::from_slice(&payload.unwrap()).unwrap();
-        let mut borrowed = Header::new(alg.jwt());
-        borrowed.kid = jwk["kid"].as_str().map(str::to_owned);
-        let key = stranger.active().unwrap().encoding_key().unwrap();
-        let forged = jsonwebtoken::encode(&borrowed, &claims, key).unwrap();
+        let borrowed = jwk["kid"].as_str().unwrap();
+        let forged = sign_with_kid(&stranger, borrowed, &claims_of(&token));
         assert!(!allowed(&authorizer, &forged), "{alg:?}: borrowed kid");
     }
     let logs = authorizer.logs_containing("bad_signature");

@@ -10,14 +10,16 @@
 )]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, TokenIssuer, TokenSettings, generate_jwk};
-use e2e::http::aws_env;
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::{event, unique};
+use auth_core::{Grant, KeyAlgorithm, KeyStatus, generate_jwk};
+use aws_sdk_ssm::types::ParameterType;
 use serde_json::{Value, json};
+use test_support::authorizer::allowed;
+use test_support::functions::{on_moto, on_table};
+use test_support::key_sets::{load, public_jwks};
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_token, issuer};
+use test_support::{event, parameters, unique};
 
 const GRANT: Grant<'static> = Grant {
     sub: "carol",
@@ -26,28 +28,10 @@ const GRANT: Grant<'static> = Grant {
     audience: None,
 };
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
 /// A new SSM String parameter holding `value`.
 fn parameter(value: &str) -> String {
     let name = unique("/test/auth/public-keys");
-    block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-        aws_sdk_ssm::Client::new(&sdk)
-            .put_parameter()
-            .name(&name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .send()
-            .await
-            .unwrap();
-    });
+    parameters::put(&name, value, ParameterType::String);
     name
 }
 
@@ -60,45 +44,15 @@ fn private_set(alg: KeyAlgorithm) -> Value {
 }
 
 fn public(set: &Value) -> String {
-    KeySet::from_json(&set.to_string())
-        .unwrap()
-        .public_jwks()
-        .to_string()
+    public_jwks(set).to_string()
 }
 
 fn issue(set: &Value) -> String {
-    let keys = Arc::new(KeySet::from_json(&set.to_string()).unwrap());
-    let settings = TokenSettings {
-        audience: e2e::AUDIENCE.to_owned(),
-        ..TokenSettings::default()
-    };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    TokenIssuer::new(keys, &settings)
-        .unwrap()
-        .issue_access(&GRANT, now)
-        .unwrap()
-        .token
+    access_token(&issuer(Arc::new(load(set))), &GRANT)
 }
 
-fn authorizer(extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start("authorizer", &env)
-}
-
-fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return false;
-    }
-    outcome.response()["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+fn authorizer(extra: &[(&str, &str)]) -> Function {
+    on_moto("authorizer", extra)
 }
 
 /// The log line of a failed cold start, which must mention `needle`.
@@ -172,12 +126,12 @@ fn the_token_generator_ignores_the_public_parameter() {
     // set and never takes the public one for its keys.
     let set = private_set(KeyAlgorithm::ES256);
     let param = parameter(&public(&private_set(KeyAlgorithm::ES256)));
-    let mut env = aws_env();
-    env.push(("USERS_TABLE", "unused".to_owned()));
-    env.push(("SIGNING_KEYS", set.to_string()));
-    env.push(("SIGNING_KEYS_PUBLIC_PARAM", param));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let function = Function::start("token_generator", &env);
+    let function = on_table(
+        "token_generator",
+        "unused",
+        &set.to_string(),
+        &[("SIGNING_KEYS_PUBLIC_PARAM", &param)],
+    );
     let response = function
         .invoke(&event("token_generator/jwks.json"))
         .response();

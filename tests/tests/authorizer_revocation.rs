@@ -10,52 +10,24 @@
 
 use std::time::Duration;
 
-use auth_aws::Store;
-use auth_core::{KeyAlgorithm, KeyStatus, generate_jwk};
-use e2e::http::{aws_env, body, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::{event, unique};
-use serde_json::{Value, json};
+use auth_core::KeyAlgorithm;
+use test_support::authorizer::allowed;
+use test_support::functions::on_table;
+use test_support::responses::status;
+use test_support::runtime_api::Function;
+use test_support::token_generator::{self, PASSWORD, register};
+use test_support::{key_sets, tables, unique};
 
-const PASSWORD: &str = "correct horse battery staple";
 /// Long enough for a revoke or a logout to finish inside it, so the cache is visible.
 const CACHE_TTL_SECS: u64 = 3;
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// A fresh table on the shared moto_server.
-fn table() -> String {
-    let table = unique("revocation");
-    block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-        Store::new(&sdk, &table).create_table().await.unwrap();
-    });
-    table
-}
-
 fn keys() -> String {
-    json!({ "keys": [generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()] }).to_string()
-}
-
-fn start(name: &str, table: &str, keys: &str, extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.push(("USERS_TABLE", table.to_owned()));
-    env.push(("SIGNING_KEYS", keys.to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start(name, &env)
+    key_sets::active(KeyAlgorithm::ES256).to_string()
 }
 
 fn checking_authorizer(table: &str, keys: &str) -> Function {
     let ttl = CACHE_TTL_SECS.to_string();
-    start(
+    on_table(
         "authorizer",
         table,
         keys,
@@ -63,59 +35,20 @@ fn checking_authorizer(table: &str, keys: &str) -> Function {
     )
 }
 
-fn filled(name: &str, from: &str, to: &str) -> Value {
-    let text = event(&format!("token_generator/{name}"))
-        .to_string()
-        .replace(from, to);
-    serde_json::from_str(&text).unwrap()
-}
-
-fn register(issuer: &Function, user: &str) {
-    let event = with_body(
-        event("token_generator/register.json"),
-        &json!({"username": user, "password": PASSWORD}).to_string(),
-    );
-    let response = issuer.invoke(&event).response();
-    assert_eq!(status(&response), 201, "{response}");
-}
-
 /// A fresh access token of `user`.
 fn login(issuer: &Function, user: &str) -> String {
-    let body_text =
-        format!("grant_type=password&username={user}&password=correct+horse+battery+staple");
-    let response = issuer
-        .invoke(&with_body(
-            event("token_generator/token-password-form.json"),
-            &body_text,
-        ))
-        .response();
-    assert_eq!(status(&response), 200, "{response}");
-    body(&response)["access_token"].as_str().unwrap().to_owned()
+    let tokens = token_generator::login(issuer, user, PASSWORD);
+    tokens["access_token"].as_str().unwrap().to_owned()
 }
 
 fn revoke(issuer: &Function, token: &str) {
-    let response = issuer
-        .invoke(&filled("revoke.json", "REPLACE_WITH_TOKEN", token))
-        .response();
+    let response = token_generator::revoke(issuer, token);
     assert_eq!(status(&response), 200, "{response}");
 }
 
 fn logout(issuer: &Function, token: &str) {
-    let response = issuer
-        .invoke(&filled("logout.json", "REPLACE_WITH_ACCESS_TOKEN", token))
-        .response();
+    let response = token_generator::logout(issuer, token);
     assert_eq!(status(&response), 200, "{response}");
-}
-
-fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return false;
-    }
-    outcome.response()["policyDocument"]["Statement"][0]["Effect"] == "Allow"
 }
 
 fn past_the_cache_ttl() {
@@ -124,14 +57,14 @@ fn past_the_cache_ttl() {
 
 #[test]
 fn a_revoked_access_token_is_refused_once_the_cache_ttl_has_passed() {
-    let table = table();
+    let table = tables::create("revocation");
     let keys = keys();
-    let issuer = start("token_generator", &table, &keys, &[]);
+    let issuer = on_table("token_generator", &table, &keys, &[]);
     let user = unique("user");
-    register(&issuer, &user);
+    register(&issuer, &user, PASSWORD);
     let token = login(&issuer, &user);
     let authorizer = checking_authorizer(&table, &keys);
-    let plain = start("authorizer", &table, &keys, &[]);
+    let plain = on_table("authorizer", &table, &keys, &[]);
 
     assert!(allowed(&authorizer, &token));
     revoke(&issuer, &token);
@@ -153,11 +86,11 @@ fn a_revoked_access_token_is_refused_once_the_cache_ttl_has_passed() {
 
 #[test]
 fn a_logout_refuses_every_token_issued_before_it() {
-    let table = table();
+    let table = tables::create("revocation");
     let keys = keys();
-    let issuer = start("token_generator", &table, &keys, &[]);
+    let issuer = on_table("token_generator", &table, &keys, &[]);
     let user = unique("user");
-    register(&issuer, &user);
+    register(&issuer, &user, PASSWORD);
     let first = login(&issuer, &user);
     let second = login(&issuer, &user);
     let authorizer = checking_authorizer(&table, &keys);
@@ -177,10 +110,10 @@ fn a_logout_refuses_every_token_issued_before_it() {
 #[test]
 fn a_table_that_cannot_answer_refuses_the_token() {
     let keys = keys();
-    let table = table();
-    let issuer = start("token_generator", &table, &keys, &[]);
+    let table = tables::create("revocation");
+    let issuer = on_table("token_generator", &table, &keys, &[]);
     let user = unique("user");
-    register(&issuer, &user);
+    register(&issuer, &user, PASSWORD);
     let token = login(&issuer, &user);
     // A table that does not exist: DynamoDB answers ResourceNotFoundException.
     let authorizer = checking_authorizer(&unique("no-such-table"), &keys);

@@ -7,70 +7,37 @@
     clippy::indexing_slicing
 )]
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use e2e::event;
-use e2e::runtime_api::Function;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use aws_sdk_ssm::types::ParameterType;
 use serde_json::{Value, json};
+use test_support::authorizer::resources;
+use test_support::functions::on_moto;
+use test_support::requests::with_token;
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_claims, sign_hs256};
+use test_support::{event, parameters, unique, workspace_root};
 
 const SECRET: &str = "e2e-rules-secret-0123456789abcdef-0123";
 const PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/";
 
 fn rules() -> String {
-    std::fs::read_to_string(e2e::workspace_root().join("docs/route-rules.example.json")).unwrap()
+    std::fs::read_to_string(workspace_root().join("docs/route-rules.example.json")).unwrap()
 }
 
 fn token(scope: Option<&str>, extra: Value) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let mut claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": "carol", "iat": now, "exp": now + 600,
-                            "jti": "j", "type": "access"});
+    let mut claims = access_claims("carol", "j");
     if let Some(scope) = scope {
         claims["scope"] = json!(scope);
     }
     for (k, v) in extra.as_object().unwrap() {
         claims[k] = v.clone();
     }
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
-}
-
-fn with_token(name: &str, token: &str) -> Value {
-    serde_json::from_str(
-        &event(name)
-            .to_string()
-            .replace("REPLACE_WITH_ACCESS_TOKEN", token),
-    )
-    .unwrap()
+    sign_hs256(&claims, SECRET)
 }
 
 fn authorizer(env: &[(&str, &str)]) -> Function {
     let mut all = vec![("JWT_SECRET", SECRET)];
     all.extend_from_slice(env);
     Function::start("authorizer", &all)
-}
-
-fn resources(response: &Value, effect: &str) -> Vec<String> {
-    response["policyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["Effect"] == effect)
-        .flat_map(|s| {
-            s["Resource"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r.as_str().unwrap().to_owned())
-        })
-        .collect()
 }
 
 #[test]
@@ -266,29 +233,12 @@ fn context_carries_flattened_claims_and_the_usage_key() {
 
 #[test]
 fn route_rules_can_come_from_ssm() {
-    let name = format!("/{}/auth/route-rules", e2e::unique("app"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&e2e::moto::moto().endpoint).await;
-        aws_sdk_ssm::Client::new(&sdk)
-            .put_parameter()
-            .name(&name)
-            .value(rules())
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .send()
-            .await
-            .unwrap();
-    });
-    let endpoint = e2e::moto::moto().endpoint.clone();
-    let function = authorizer(&[
-        ("ROUTE_RULES_PARAM", &name),
-        ("AWS_ENDPOINT_URL", &endpoint),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ]);
+    let name = format!("/{}/auth/route-rules", unique("app"));
+    parameters::put(&name, &rules(), ParameterType::String);
+    let function = on_moto(
+        "authorizer",
+        &[("JWT_SECRET", SECRET), ("ROUTE_RULES_PARAM", &name)],
+    );
     let response = function
         .invoke(&with_token(
             "authorizer/rest-request.json",

@@ -10,14 +10,15 @@
 )]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, TokenIssuer, TokenSettings, generate_jwk};
-use e2e::event;
-use e2e::jwks_server::JwksServer;
-use e2e::runtime_api::Function;
-use jsonwebtoken::Header;
+use auth_core::{Grant, KeyAlgorithm, KeySet, TokenIssuer};
 use serde_json::{Value, json};
+use test_support::authorizer::resources;
+use test_support::jwks_server::JwksServer;
+use test_support::requests::with_token;
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_token, issuer, now, sign};
+use test_support::{key_sets, workspace_root};
 
 const ISSUER: &str = "https://idp.example.com/tenant-1";
 const CLIENT_ID: &str = "client-e2e";
@@ -25,40 +26,24 @@ const CLIENT_ID: &str = "client-e2e";
 /// docs/route-rules.example.json: `all_of: ["admin"]`.
 const ADMIN_PATTERN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/*/admin/*";
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// The other issuer's private key set and the JWKS server publishing its public keys.
 fn idp() -> (KeySet, JwksServer) {
-    let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
-    let set = KeySet::from_json(&json!({ "keys": [jwk] }).to_string()).unwrap();
-    let server = JwksServer::start(set.public_jwks().to_string());
-    (set, server)
+    let set = key_sets::active(KeyAlgorithm::ES256);
+    let server = JwksServer::start(key_sets::public_jwks(&set).to_string());
+    (key_sets::load(&set), server)
 }
 
 fn foreign_token(idp: &KeySet, sub: &str, scope: &str) -> String {
     let claims = json!({"iss": ISSUER, "sub": sub, "client_id": CLIENT_ID, "scope": scope,
                         "iat": now(), "exp": now() + 600, "jti": "foreign-1"});
-    let key = idp.active().unwrap();
-    let mut header = Header::new(key.algorithm().jwt());
-    header.kid = key.kid().map(str::to_owned);
-    jsonwebtoken::encode(&header, &claims, key.encoding_key().unwrap()).unwrap()
+    sign(idp, &claims)
 }
 
 /// Our public keys (the authorizer's `SIGNING_KEYS`) and an issuer of our tokens.
 fn own() -> (String, TokenIssuer) {
-    let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
-    let set = Arc::new(KeySet::from_json(&json!({ "keys": [jwk] }).to_string()).unwrap());
-    let settings = TokenSettings {
-        audience: e2e::AUDIENCE.to_owned(),
-        ..TokenSettings::default()
-    };
-    let public = set.public_jwks().to_string();
-    (public, TokenIssuer::new(set, &settings).unwrap())
+    let set = key_sets::active(KeyAlgorithm::ES256);
+    let public = key_sets::public_jwks(&set).to_string();
+    (public, issuer(Arc::new(key_sets::load(&set))))
 }
 
 fn own_token(issuer: &TokenIssuer, sub: &str, scope: &str) -> String {
@@ -68,19 +53,20 @@ fn own_token(issuer: &TokenIssuer, sub: &str, scope: &str) -> String {
         scope: Some(scope),
         audience: None,
     };
-    issuer.issue_access(&grant, now()).unwrap().token
+    access_token(issuer, &grant)
 }
 
 fn authorizer(keys: &str, entry: Value) -> Function {
     let rules =
-        std::fs::read_to_string(e2e::workspace_root().join("docs/route-rules.example.json"))
-            .unwrap();
+        std::fs::read_to_string(workspace_root().join("docs/route-rules.example.json")).unwrap();
     Function::start(
         "authorizer",
         &[
             ("SIGNING_KEYS", keys),
             ("TRUSTED_ISSUERS", &json!([entry]).to_string()),
             ("ROUTE_RULES", &rules),
+            // Refusals (with their reason) and scope misses are logged at DEBUG.
+            ("LOG_LEVEL", "debug"),
         ],
     )
 }
@@ -95,21 +81,7 @@ fn entry(server: &JwksServer, extra: Value) -> Value {
 
 /// The REST REQUEST event for DELETE /admin/users/7 with `token`.
 fn admin_request(token: &str) -> Value {
-    let text = event("authorizer/rest-request-admin.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    serde_json::from_str(&text).unwrap()
-}
-
-fn resources(response: &Value, effect: &str) -> Vec<String> {
-    response["policyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["Effect"] == effect)
-        .flat_map(|s| s["Resource"].as_array().unwrap().clone())
-        .map(|r| r.as_str().unwrap().to_owned())
-        .collect()
+    with_token("authorizer/rest-request-admin.json", token)
 }
 
 #[test]

@@ -9,31 +9,26 @@
 )]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use auth_core::{Grant, KeyAlgorithm, KeySet, KeyStatus, TokenIssuer, TokenSettings, generate_jwk};
-use e2e::event;
-use e2e::jwks_server::{JwksServer, closed_url};
-use e2e::runtime_api::Function;
+use auth_core::{Grant, KeyAlgorithm, KeySet, TokenIssuer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use test_support::authorizer::{allows, answer};
+use test_support::jwks_server::{JwksServer, closed_url};
+use test_support::key_sets;
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_token, issuer, now, sign, sign_with_kid};
 
 const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_e2eTest";
 const CLIENT_ID: &str = "client-e2e";
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// A key set of one private key (the other issuer's), and its public JWKS.
 fn idp_keys(alg: KeyAlgorithm) -> (KeySet, String) {
-    let jwk = generate_jwk(alg, KeyStatus::Active).unwrap();
-    let set = KeySet::from_json(&json!({ "keys": [jwk] }).to_string()).unwrap();
-    let public = set.public_jwks().to_string();
-    (set, public)
+    let set = key_sets::active(alg);
+    (
+        key_sets::load(&set),
+        key_sets::public_jwks(&set).to_string(),
+    )
 }
 
 /// The claims of a Cognito access token.
@@ -49,17 +44,6 @@ fn patched(key: &str, value: Value) -> Value {
     claims
 }
 
-fn sign_kid(set: &KeySet, kid: &str, claims: &Value) -> String {
-    let key = set.active().unwrap();
-    let mut header = Header::new(key.algorithm().jwt());
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, key.encoding_key().unwrap()).unwrap()
-}
-
-fn sign(set: &KeySet, claims: &Value) -> String {
-    sign_kid(set, set.active().unwrap().kid().unwrap(), claims)
-}
-
 fn trusted(jwks_uri: &str) -> String {
     json!([{
         "issuer": ISSUER,
@@ -72,18 +56,8 @@ fn trusted(jwks_uri: &str) -> String {
 
 /// Our own key set and an issuer of our own tokens.
 fn own_keys() -> (String, TokenIssuer) {
-    let jwk = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
-    let text = json!({ "keys": [jwk] }).to_string();
-    let set = Arc::new(KeySet::from_json(&text).unwrap());
-    let issuer = TokenIssuer::new(
-        set,
-        &TokenSettings {
-            audience: e2e::AUDIENCE.to_owned(),
-            ..TokenSettings::default()
-        },
-    )
-    .unwrap();
-    (text, issuer)
+    let set = key_sets::active(KeyAlgorithm::ES256);
+    (set.to_string(), issuer(Arc::new(key_sets::load(&set))))
 }
 
 fn own_token(issuer: &TokenIssuer) -> String {
@@ -93,7 +67,7 @@ fn own_token(issuer: &TokenIssuer) -> String {
         scope: None,
         audience: None,
     };
-    issuer.issue_access(&grant, now()).unwrap().token
+    access_token(issuer, &grant)
 }
 
 fn authorizer(own_keys: &str, trusted_issuers: &str) -> Function {
@@ -107,20 +81,9 @@ fn authorizer(own_keys: &str, trusted_issuers: &str) -> Function {
     )
 }
 
+/// The authorizer's policy for `token`, which must allow; `None` when it refused.
 fn invoke(function: &Function, token: &str) -> Option<Value> {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = function.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return None;
-    }
-    let response = outcome.response();
-    assert_eq!(
-        response["policyDocument"]["Statement"][0]["Effect"],
-        "Allow"
-    );
-    Some(response)
+    answer(function, token).inspect(|response| assert!(allows(response), "{response}"))
 }
 
 #[test]
@@ -163,13 +126,13 @@ fn unknown_kids_cause_at_most_one_extra_fetch() {
     assert!(
         invoke(
             &function,
-            &sign_kid(&idp, "not-published", &cognito_claims())
+            &sign_with_kid(&idp, "not-published", &cognito_claims())
         )
         .is_none()
     );
     assert_eq!(server.requests(), 1);
     for i in 0..50 {
-        let token = sign_kid(&idp, &format!("random-{i}-{}", now()), &cognito_claims());
+        let token = sign_with_kid(&idp, &format!("random-{i}-{}", now()), &cognito_claims());
         assert!(invoke(&function, &token).is_none(), "kid {i}");
     }
     assert!(
@@ -183,7 +146,7 @@ fn unknown_kids_cause_at_most_one_extra_fetch() {
     assert_eq!(server.requests(), before);
     // A token signed by another key under the published kid is refused.
     let (other, _) = idp_keys(KeyAlgorithm::ES256);
-    let forged = sign_kid(
+    let forged = sign_with_kid(
         &other,
         idp.active().unwrap().kid().unwrap(),
         &cognito_claims(),

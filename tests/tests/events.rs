@@ -11,7 +11,7 @@ use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayV2CustomAuthorizerV2Request,
 };
-use e2e::{event, workspace_root};
+use test_support::{event, workspace_root};
 
 fn files(dir: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("events").join(dir))

@@ -13,137 +13,39 @@
 
 use std::time::Duration;
 
-use auth_aws::{ClientRecord, Store};
-use auth_core::{KeyAlgorithm, KeyStatus, PasswordHasher, generate_jwk};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use e2e::http::{assert_oauth_error, aws_env, body, header, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::{Function, Outcome};
-use e2e::{event, unique, workspace_root};
+use auth_core::KeyAlgorithm;
 use serde_json::{Value, json};
+use test_support::authorizer::allowed;
+use test_support::functions::{on_table, table_env};
+use test_support::requests::{basic, filled};
+use test_support::responses::{assert_oauth_error, body, header, status};
+use test_support::runtime_api::{Function, Outcome};
+use test_support::token_generator::{
+    PASSWORD, client_credentials, login, password_grant, register, register_event,
+};
+use test_support::tokens::claims_of;
+use test_support::{event, key_sets, tables, unique, workspace_root};
 
-const PASSWORD: &str = "correct horse battery staple";
 const CLIENT_SECRET: &str = "client-secret-for-tests-0123456789";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-async fn store(table: &str) -> Store {
-    let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-    Store::new(&sdk, table)
-}
-
-/// A fresh table on the shared moto_server.
-fn table() -> String {
-    let table = unique("hardening");
-    block_on(async { store(&table).await.create_table().await.unwrap() });
-    table
-}
+/// Debug logs, so that every password check shows (`password_checked`).
+const DEBUG: (&str, &str) = ("LOG_LEVEL", "debug");
 
 fn keys() -> String {
-    json!({ "keys": [generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()] }).to_string()
+    key_sets::active(KeyAlgorithm::ES256).to_string()
 }
 
-/// The environment of a function on `table` with `keys`, plus `extra`; debug logs, so that
-/// every password check shows (`password_checked`).
-fn env(table: &str, keys: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-    let mut env = aws_env();
-    env.push(("USERS_TABLE", table.to_owned()));
-    env.push(("SIGNING_KEYS", keys.to_owned()));
-    env.push(("LOG_LEVEL", "debug".to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    env
-}
-
-fn start(name: &str, table: &str, keys: &str, extra: &[(&'static str, &str)]) -> Function {
-    let env = env(table, keys, extra);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start(name, &env)
+/// `name` over `table` with `keys`, at debug, plus `extra`.
+fn start(name: &str, table: &str, keys: &str, extra: &[(&str, &str)]) -> Function {
+    on_table(name, table, keys, &[&[DEBUG], extra].concat())
 }
 
 fn ev(name: &str) -> Value {
     event(&format!("token_generator/{name}"))
 }
 
-/// A sample event with its placeholders filled in.
-fn filled(name: &str, replacements: &[(&str, &str)]) -> Value {
-    let mut text = ev(name).to_string();
-    for (from, to) in replacements {
-        text = text.replace(from, to);
-    }
-    serde_json::from_str(&text).unwrap()
-}
-
-fn form(value: &str) -> String {
-    value
-        .replace('%', "%25")
-        .replace('+', "%2B")
-        .replace('&', "%26")
-        .replace('=', "%3D")
-        .replace(' ', "+")
-}
-
-fn register_event(user: &str) -> Value {
-    with_body(
-        ev("register.json"),
-        &json!({"username": user, "password": PASSWORD}).to_string(),
-    )
-}
-
-fn register(function: &Function, user: &str) {
-    let response = function.invoke(&register_event(user)).response();
-    assert_eq!(status(&response), 201, "{response}");
-}
-
-fn password_grant(function: &Function, user: &str, password: &str) -> Value {
-    let body = format!(
-        "grant_type=password&username={}&password={}",
-        form(user),
-        form(password)
-    );
-    function
-        .invoke(&with_body(ev("token-password-form.json"), &body))
-        .response()
-}
-
-fn login(function: &Function, user: &str) -> Value {
-    let response = password_grant(function, user, PASSWORD);
-    assert_eq!(status(&response), 200, "{response}");
-    body(&response)
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    STANDARD.encode(format!("{}:{}", form(id), form(secret)))
-}
-
+/// A client `id` that may have orders:read and orders:write.
 fn create_client(table: &str, id: &str) {
-    let record = ClientRecord {
-        client_id: id.to_owned(),
-        secret_hash: PasswordHasher::new().hash(CLIENT_SECRET).unwrap(),
-        scopes: vec!["orders:read".to_owned(), "orders:write".to_owned()],
-        name: id.to_owned(),
-        created_at: 1,
-    };
-    block_on(async { store(table).await.create_client(&record).await.unwrap() });
-}
-
-fn client_credentials(function: &Function, id: &str, secret: &str) -> Value {
-    let event = filled(
-        "token-client-credentials-basic.json",
-        &[("REPLACE_WITH_BASIC", &basic(id, secret))],
-    );
-    function.invoke(&event).response()
-}
-
-fn claims_of(token: &str) -> Value {
-    let part = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    tables::create_client(table, id, CLIENT_SECRET, &["orders:read", "orders:write"]);
 }
 
 /// How many password verifications the function logged (`dummy`: only those of the dummy hash).
@@ -159,20 +61,9 @@ fn checks(function: &Function, dummy: Option<bool>) -> usize {
         .count()
 }
 
-fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return false;
-    }
-    outcome.response()["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-}
-
 #[test]
 fn concurrent_guesses_from_many_instances_check_at_most_the_threshold() {
-    let table = table();
+    let table = tables::create("hardening");
     let keys = keys();
     let extra = [
         ("LOCKOUT_THRESHOLD", "5"),
@@ -184,14 +75,21 @@ fn concurrent_guesses_from_many_instances_check_at_most_the_threshold() {
         .map(|_| start("token_generator", &table, &keys, &extra))
         .collect();
     let user = unique("victim");
-    register(&functions[0], &user);
+    register(&functions[0], &user, PASSWORD);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let handles: Vec<_> = functions
             .iter()
             .map(|function| {
                 scope.spawn(|| {
                     (0..2)
-                        .map(|i| status(&password_grant(function, &user, &format!("guess-{i}!"))))
+                        .map(|i| {
+                            status(&password_grant(
+                                function,
+                                &user,
+                                &format!("guess-{i}!"),
+                                None,
+                            ))
+                        })
                         .collect::<Vec<u16>>()
                 })
             })
@@ -217,7 +115,7 @@ fn concurrent_guesses_from_many_instances_check_at_most_the_threshold() {
         "{statuses:?}"
     );
     // The lock holds for the right password too, which is not even checked.
-    let right = password_grant(&functions[0], &user, PASSWORD);
+    let right = password_grant(&functions[0], &user, PASSWORD, None);
     assert_oauth_error(&right, 429, "too_many_attempts");
     assert!(header(&right, "retry-after").is_some());
     let after: usize = functions.iter().map(|f| checks(f, None)).sum();
@@ -226,7 +124,7 @@ fn concurrent_guesses_from_many_instances_check_at_most_the_threshold() {
 
 #[test]
 fn a_locked_attempt_answered_invalid_grant_costs_a_dummy_check() {
-    let table = table();
+    let table = tables::create("hardening");
     let function = start(
         "token_generator",
         &table,
@@ -238,9 +136,9 @@ fn a_locked_attempt_answered_invalid_grant_costs_a_dummy_check() {
         ],
     );
     let user = unique("user");
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
     assert_oauth_error(
-        &password_grant(&function, &user, "wrong password!"),
+        &password_grant(&function, &user, "wrong password!", None),
         400,
         "invalid_grant",
     );
@@ -249,7 +147,7 @@ fn a_locked_attempt_answered_invalid_grant_costs_a_dummy_check() {
     // Locked: the right password gets the wrong-password answer, after a verification of the
     // dummy hash (so it takes as long as a real check), never of the user's hash.
     assert_oauth_error(
-        &password_grant(&function, &user, PASSWORD),
+        &password_grant(&function, &user, PASSWORD, None),
         400,
         "invalid_grant",
     );
@@ -261,7 +159,7 @@ fn a_locked_attempt_answered_invalid_grant_costs_a_dummy_check() {
 
 #[test]
 fn client_secret_failures_are_counted_and_alarmed_never_locked() {
-    let table = table();
+    let table = tables::create("hardening");
     let function = start(
         "token_generator",
         &table,
@@ -289,15 +187,15 @@ fn client_secret_failures_are_counted_and_alarmed_never_locked() {
 
 #[test]
 fn a_user_and_a_client_may_share_a_name_and_their_tokens_tell_them_apart() {
-    let table = table();
+    let table = tables::create("hardening");
     let keys = keys();
     let function = start("token_generator", &table, &keys, &[]);
     let name = unique("payments");
     create_client(&table, &name);
     // Registering never looks at clients: the name is free for a user, and a second user of it
     // gets a 409 that speaks of users.
-    register(&function, &name);
-    let again = function.invoke(&register_event(&name)).response();
+    register(&function, &name, PASSWORD);
+    let again = function.invoke(&register_event(&name, PASSWORD)).response();
     assert_oauth_error(&again, 409, "user_exists");
     let description = body(&again)["error_description"]
         .as_str()
@@ -309,7 +207,7 @@ fn a_user_and_a_client_may_share_a_name_and_their_tokens_tell_them_apart() {
         .as_str()
         .unwrap()
         .to_owned();
-    let user_tokens = login(&function, &name);
+    let user_tokens = login(&function, &name, PASSWORD);
     let user_token = user_tokens["access_token"].as_str().unwrap();
     // The client's token: sub = client_id = its id, no family. The user's: a family, always.
     let client_claims = claims_of(&client_token);
@@ -324,7 +222,7 @@ fn a_user_and_a_client_may_share_a_name_and_their_tokens_tell_them_apart() {
     // Introspection names the user only for the user's token.
     let introspect = |token: &str| {
         let event = filled(
-            "introspect.json",
+            "token_generator/introspect.json",
             &[
                 ("REPLACE_WITH_BASIC", &basic(&name, CLIENT_SECRET)),
                 ("REPLACE_WITH_TOKEN", token),
@@ -342,7 +240,7 @@ fn a_user_and_a_client_may_share_a_name_and_their_tokens_tell_them_apart() {
     let logout = |token: &str| {
         function
             .invoke(&filled(
-                "logout.json",
+                "token_generator/logout.json",
                 &[("REPLACE_WITH_ACCESS_TOKEN", token)],
             ))
             .response()
@@ -364,7 +262,7 @@ fn a_user_and_a_client_may_share_a_name_and_their_tokens_tell_them_apart() {
 
 #[test]
 fn registrations_are_throttled_per_source_address() {
-    let table = table();
+    let table = tables::create("hardening");
     let function = start(
         "token_generator",
         &table,
@@ -374,12 +272,12 @@ fn registrations_are_throttled_per_source_address() {
             ("REGISTER_WINDOW_SECONDS", "600"),
         ],
     );
-    register(&function, &unique("first"));
+    register(&function, &unique("first"), PASSWORD);
     // A refused registration (the name taken) counts too: the limit is on attempts.
     let taken = unique("taken");
-    register(&function, &taken);
+    register(&function, &taken, PASSWORD);
     let refused = function
-        .invoke(&register_event(&unique("third")))
+        .invoke(&register_event(&unique("third"), PASSWORD))
         .response();
     assert_oauth_error(&refused, 429, "too_many_requests");
     let retry: u64 = header(&refused, "retry-after").unwrap().parse().unwrap();
@@ -388,7 +286,7 @@ fn registrations_are_throttled_per_source_address() {
     let logs = function.logs_containing("register_throttled");
     assert!(logs.contains("register_throttled"), "{logs}");
     // Another address has its own count.
-    let mut other = register_event(&unique("elsewhere"));
+    let mut other = register_event(&unique("elsewhere"), PASSWORD);
     other["requestContext"]["identity"]["sourceIp"] = json!("198.51.100.23");
     assert_eq!(status(&function.invoke(&other).response()), 201);
 }
@@ -426,7 +324,7 @@ fn assert_survives_hostile_events(function: &Function) {
 
 #[test]
 fn a_body_marked_base64_that_is_not_is_a_400_and_the_function_lives_on() {
-    let table = table();
+    let table = tables::create("hardening");
     let function = start("token_generator", &table, &keys(), &[]);
     assert_survives_hostile_events(&function);
 }
@@ -445,8 +343,8 @@ fn a_binary_that_aborts_on_panic_survives_hostile_events() {
         "{} is missing: run `cargo build --profile panic-abort --bin token_generator` (make test does)",
         path.display()
     );
-    let table = table();
-    let env = env(&table, &keys(), &[]);
+    let table = tables::create("hardening");
+    let env = table_env(&table, &keys(), &[DEBUG]);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let function = Function::start_binary(&path, "token_generator", &env);
     // Each invocation fails the test if the process has exited: the last health check is

@@ -11,65 +11,36 @@
     clippy::indexing_slicing
 )]
 
-use auth_aws::{ClientRecord, Store};
-use auth_core::{KeyAlgorithm, KeySet, KeyStatus, PasswordHasher, generate_jwk};
+use auth_core::KeyAlgorithm;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use e2e::http::{aws_env, body, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::secrets::Secrets;
-use e2e::{event, unique};
 use serde_json::{Value, json};
+use test_support::functions::on_table;
+use test_support::requests::{filled, with_body};
+use test_support::responses::{body, status};
+use test_support::runtime_api::Function;
+use test_support::secrets::Secrets;
+use test_support::{event, key_sets, tables, unique};
 
 /// Neither form nor JSON encoding changes these, so each appears as is wherever it leaks.
 const PASSWORD: &str = "trace-check-Passphrase-4921";
 const CLIENT_SECRET: &str = "trace-check-client-secret-0123456789";
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
+/// A fresh table holding the confidential client `billing`.
 fn table() -> String {
-    let table = unique("trace");
-    block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-        let store = Store::new(&sdk, &table);
-        store.create_table().await.unwrap();
-        let record = ClientRecord {
-            client_id: "billing".to_owned(),
-            secret_hash: PasswordHasher::new().hash(CLIENT_SECRET).unwrap(),
-            scopes: vec!["orders:read".to_owned()],
-            name: "billing".to_owned(),
-            created_at: 1,
-        };
-        store.create_client(&record).await.unwrap();
-    });
+    let table = tables::create("trace");
+    tables::create_client(&table, "billing", CLIENT_SECRET, &["orders:read"]);
     table
 }
 
 /// `name` started at `LOG_LEVEL=trace` with the table, `SIGNING_KEYS` and `extra`.
-fn start(name: &str, table: &str, keys: &str, extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.push(("LOG_LEVEL", "trace".to_owned()));
-    env.push(("USERS_TABLE", table.to_owned()));
-    env.push(("SIGNING_KEYS", keys.to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start(name, &env)
-}
-
-/// A sample event with its placeholders filled in.
-fn filled(name: &str, replacements: &[(&str, &str)]) -> Value {
-    let mut text = event(name).to_string();
-    for (from, to) in replacements {
-        text = text.replace(from, to);
-    }
-    serde_json::from_str(&text).unwrap()
+fn start(name: &str, table: &str, keys: &str, extra: &[(&str, &str)]) -> Function {
+    on_table(
+        name,
+        table,
+        keys,
+        &[&[("LOG_LEVEL", "trace")], extra].concat(),
+    )
 }
 
 fn ok(function: &Function, event: &Value, expected: u16) -> Value {
@@ -88,11 +59,8 @@ fn string(value: &Value, key: &str) -> String {
 #[test]
 fn no_log_line_at_trace_holds_a_secret() {
     let table = table();
-    let keys = json!({ "keys": [generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()] });
-    let public = KeySet::from_json(&keys.to_string())
-        .unwrap()
-        .public_jwks()
-        .to_string();
+    let keys = key_sets::active(KeyAlgorithm::ES256);
+    let public = key_sets::public_jwks(&keys).to_string();
     let issuer = start("token_generator", &table, &keys.to_string(), &[]);
     let authorizer = start(
         "authorizer",

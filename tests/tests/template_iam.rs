@@ -10,10 +10,10 @@
 )]
 
 use auth_aws::REVOCATION_ATTRIBUTES;
-use e2e::workspace_root;
 use local_gateway::cfn::Stack;
 use local_gateway::template::{self, LoadOptions};
 use serde_json::{Value, json};
+use test_support::workspace_root;
 
 const PUBLIC_KEYS_ARN: &str =
     "arn:aws:ssm:us-east-1:123456789012:parameter/app/dev/auth/public-keys";

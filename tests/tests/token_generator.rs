@@ -9,15 +9,17 @@
 )]
 
 use aws_sdk_ssm::types::ParameterType;
-use e2e::http::{assert_oauth_error, aws_env, body, header, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::secrets::Secrets;
-use e2e::{event, unique};
 use serde_json::{Value, json};
+use test_support::authorizer::answer;
+use test_support::functions::on_moto;
+use test_support::requests::with_body;
+use test_support::responses::{assert_oauth_error, body, header, status};
+use test_support::runtime_api::{Function, Outcome};
+use test_support::secrets::Secrets;
+use test_support::token_generator::{PASSWORD, logout, refresh};
+use test_support::{event, parameters, tables, unique};
 
 const SECRET: &str = "e2e-token-secret-0123456789abcdef-0123456";
-const PASSWORD: &str = "correct horse battery staple";
 
 /// A table and SSM parameters of its own on the shared moto_server.
 struct Setup {
@@ -28,45 +30,22 @@ struct Setup {
 
 fn setup(ttl: &str) -> Setup {
     let setup = Setup {
-        table: unique("users"),
+        table: tables::create("users"),
         secret_param: format!("/{}/auth/jwt-secret", unique("app")),
         ttl_param: format!("/{}/auth/token/time", unique("app")),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-        auth_aws::Store::new(&sdk, &setup.table)
-            .create_table()
-            .await
-            .unwrap();
-        let ssm = aws_sdk_ssm::Client::new(&sdk);
-        for (name, value, kind) in [
-            (&setup.secret_param, SECRET, ParameterType::SecureString),
-            (&setup.ttl_param, ttl, ParameterType::String),
-        ] {
-            ssm.put_parameter()
-                .name(name)
-                .value(value)
-                .r#type(kind)
-                .send()
-                .await
-                .unwrap();
-        }
-    });
+    parameters::put(&setup.secret_param, SECRET, ParameterType::SecureString);
+    parameters::put(&setup.ttl_param, ttl, ParameterType::String);
     setup
 }
 
-fn start(setup: &Setup, extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.push(("JWT_SECRET_PARAM", setup.secret_param.clone()));
-    env.push(("ACCESS_TOKEN_TTL_PARAM", setup.ttl_param.clone()));
-    env.push(("USERS_TABLE", setup.table.clone()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start("token_generator", &env)
+fn start(setup: &Setup, extra: &[(&str, &str)]) -> Function {
+    let env = [
+        ("JWT_SECRET_PARAM", setup.secret_param.as_str()),
+        ("ACCESS_TOKEN_TTL_PARAM", &setup.ttl_param),
+        ("USERS_TABLE", &setup.table),
+    ];
+    on_moto("token_generator", &[&env, extra].concat())
 }
 
 /// A sample event for user `user` (in place of alice@example.com).
@@ -92,25 +71,6 @@ fn login(function: &Function, user: &str) -> Value {
     let response = function.invoke(&ev("login.json", user)).response();
     assert_eq!(status(&response), 200, "{response}");
     body(&response)
-}
-
-fn refresh(function: &Function, refresh_token: &str) -> Value {
-    let event = ev("token-refresh-form.json", "-");
-    let text = event
-        .to_string()
-        .replace("REPLACE_WITH_REFRESH_TOKEN", refresh_token);
-    function
-        .invoke(&serde_json::from_str(&text).unwrap())
-        .response()
-}
-
-fn logout(function: &Function, access_token: &str) -> Value {
-    let text = ev("logout.json", "-")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", access_token);
-    function
-        .invoke(&serde_json::from_str(&text).unwrap())
-        .response()
 }
 
 #[test]
@@ -152,26 +112,14 @@ fn register_login_refresh_logout_and_the_authorizer_accepts_the_token() {
     // The authorizer, configured with the same secret, accepts the access token.
     let authorizer = Function::start("authorizer", &[("JWT_SECRET", SECRET)]);
     let access = tokens["access_token"].as_str().unwrap();
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", access);
-    let allow = authorizer
-        .invoke(&serde_json::from_str(&text).unwrap())
-        .response();
+    let allow = answer(&authorizer, access).expect("the access token is allowed");
     assert_eq!(allow["principalId"], user.as_str());
     // ... but not the refresh token.
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", refresh_token);
-    assert!(
-        authorizer
-            .invoke(&serde_json::from_str(&text).unwrap())
-            .is_unauthorized()
-    );
+    assert!(answer(&authorizer, refresh_token).is_none());
 
     // Refresh rotates: the new pair works, the old refresh token is dead.
-    let rotated = refresh(&function, refresh_token);
+    let rotated = refresh(&function, refresh_token, None);
     assert_eq!(status(&rotated), 200, "{rotated}");
     assert_eq!(
         header(&rotated, "cache-control").as_deref(),
@@ -179,7 +127,11 @@ fn register_login_refresh_logout_and_the_authorizer_accepts_the_token() {
     );
     let rotated = body(&rotated);
     assert_ne!(rotated["refresh_token"], tokens["refresh_token"]);
-    assert_oauth_error(&refresh(&function, refresh_token), 400, "invalid_grant");
+    assert_oauth_error(
+        &refresh(&function, refresh_token, None),
+        400,
+        "invalid_grant",
+    );
 
     // Logout kills every refresh token of the user, including ones from other logins.
     let other_session = login(&function, &user);
@@ -187,7 +139,7 @@ fn register_login_refresh_logout_and_the_authorizer_accepts_the_token() {
     assert_eq!(status(&response), 200, "{response}");
     for token in [&rotated["refresh_token"], &other_session["refresh_token"]] {
         assert_oauth_error(
-            &refresh(&function, token.as_str().unwrap()),
+            &refresh(&function, token.as_str().unwrap(), None),
             400,
             "invalid_grant",
         );
@@ -197,7 +149,8 @@ fn register_login_refresh_logout_and_the_authorizer_accepts_the_token() {
     assert_eq!(
         status(&refresh(
             &function,
-            again["refresh_token"].as_str().unwrap()
+            again["refresh_token"].as_str().unwrap(),
+            None
         )),
         200
     );
@@ -295,7 +248,7 @@ fn bad_refresh_tokens_are_invalid_grants() {
     let tokens = login(&function, &user);
     let access_as_refresh = tokens["access_token"].as_str().unwrap();
     for token in [access_as_refresh, "garbage", "a.b.c", &"x".repeat(9_000)] {
-        assert_oauth_error(&refresh(&function, token), 400, "invalid_grant");
+        assert_oauth_error(&refresh(&function, token, None), 400, "invalid_grant");
     }
 }
 
@@ -310,7 +263,7 @@ fn concurrent_refreshes_of_one_token_have_at_most_one_winner() {
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let handles: Vec<_> = functions
             .iter()
-            .map(|function| scope.spawn(|| status(&refresh(function, &refresh_token))))
+            .map(|function| scope.spawn(|| status(&refresh(function, &refresh_token, None))))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -418,7 +371,7 @@ fn payloads_that_are_no_http_event_are_function_errors_and_the_function_lives_on
         let outcome = function.invoke_raw(payload);
         let shown = String::from_utf8_lossy(payload);
         match outcome {
-            e2e::runtime_api::Outcome::Error { error_message, .. } => {
+            Outcome::Error { error_message, .. } => {
                 assert!(
                     error_message.contains("deserialize"),
                     "{shown}: {error_message}"
@@ -461,6 +414,7 @@ fn logs_never_contain_passwords_or_tokens() {
     let rotated = body(&refresh(
         &function,
         tokens["refresh_token"].as_str().unwrap(),
+        None,
     ));
     logout(&function, rotated["access_token"].as_str().unwrap());
     let logs = function.logs_containing("logged out");

@@ -10,200 +10,57 @@
 
 use std::time::Duration;
 
-use auth_aws::{ClientRecord, Store};
-use auth_core::{KeyAlgorithm, KeySet, KeyStatus, PasswordHasher, generate_jwk};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use e2e::http::{assert_oauth_error, aws_env, body, header, status, with_body};
-use e2e::moto::moto;
-use e2e::runtime_api::Function;
-use e2e::{event, unique};
+use auth_core::{KeyAlgorithm, KeyStatus, generate_jwk};
 use serde_json::{Value, json};
+use test_support::authorizer::allowed;
+use test_support::functions::on_table;
+use test_support::key_sets::{self, public_jwks};
+use test_support::requests::{basic, filled, form_value, with_body};
+use test_support::responses::{assert_oauth_error, body, header, status};
+use test_support::runtime_api::Function;
+use test_support::token_generator::{
+    PASSWORD, introspect, login, password_grant, refresh, register, revoke,
+};
+use test_support::tokens::{claims_of, header_of};
+use test_support::{block_on, event, tables, unique};
 
-const PASSWORD: &str = "correct horse battery staple";
 const CLIENT_SECRET: &str = "client-secret-for-tests-0123456789";
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-async fn store(table: &str) -> Store {
-    let sdk = auth_aws::emulator_sdk_config(&moto().endpoint).await;
-    Store::new(&sdk, table)
-}
-
-/// A fresh table on the shared moto_server.
-fn table() -> String {
-    let table = unique("lifecycle");
-    block_on(async { store(&table).await.create_table().await.unwrap() });
-    table
-}
-
-/// A key set of one active key of `alg`.
-fn key_set(alg: KeyAlgorithm) -> Value {
-    json!({ "keys": [generate_jwk(alg, KeyStatus::Active).unwrap()] })
-}
-
-fn public(set: &Value) -> String {
-    KeySet::from_json(&set.to_string())
-        .unwrap()
-        .public_jwks()
-        .to_string()
-}
-
-fn issuer_fn(table: &str, keys: &Value, extra: &[(&'static str, &str)]) -> Function {
-    let mut env = aws_env();
-    env.push(("USERS_TABLE", table.to_owned()));
-    env.push(("SIGNING_KEYS", keys.to_string()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Function::start("token_generator", &env)
+/// A token_generator over `table` signing with `keys`.
+fn issuer_fn(table: &str, keys: &Value, extra: &[(&str, &str)]) -> Function {
+    on_table("token_generator", table, &keys.to_string(), extra)
 }
 
 fn ev(name: &str) -> Value {
     event(&format!("token_generator/{name}"))
 }
 
-/// A sample event with its placeholders filled in.
-fn filled(name: &str, replacements: &[(&str, &str)]) -> Value {
-    let mut text = ev(name).to_string();
-    for (from, to) in replacements {
-        text = text.replace(from, to);
-    }
-    serde_json::from_str(&text).unwrap()
-}
-
-fn form(value: &str) -> String {
-    value
-        .replace('%', "%25")
-        .replace('+', "%2B")
-        .replace('&', "%26")
-        .replace('=', "%3D")
-        .replace(' ', "+")
-}
-
 fn user() -> String {
     unique("user")
 }
 
-fn register(function: &Function, user: &str) {
-    let event = with_body(
-        ev("register.json"),
-        &json!({"username": user, "password": PASSWORD}).to_string(),
-    );
-    let response = function.invoke(&event).response();
-    assert_eq!(status(&response), 201, "{response}");
-}
-
-fn password_grant(function: &Function, user: &str, password: &str, scope: Option<&str>) -> Value {
-    let mut body = format!(
-        "grant_type=password&username={}&password={}",
-        form(user),
-        form(password)
-    );
-    if let Some(scope) = scope {
-        body.push_str(&format!("&scope={}", form(scope)));
-    }
-    function
-        .invoke(&with_body(ev("token-password-form.json"), &body))
-        .response()
-}
-
-fn login(function: &Function, user: &str) -> Value {
-    let response = password_grant(function, user, PASSWORD, None);
-    assert_eq!(status(&response), 200, "{response}");
-    body(&response)
-}
-
-fn refresh(function: &Function, token: &str, scope: Option<&str>) -> Value {
-    let mut event = filled(
-        "token-refresh-form.json",
-        &[("REPLACE_WITH_REFRESH_TOKEN", token)],
-    );
-    if let Some(scope) = scope {
-        let body = format!("{}&scope={}", event["body"].as_str().unwrap(), form(scope));
-        event = with_body(event, &body);
-    }
-    function.invoke(&event).response()
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    STANDARD.encode(format!("{}:{}", form(id), form(secret)))
-}
-
-fn introspect(function: &Function, client: (&str, &str), token: &str) -> Value {
-    let event = filled(
-        "introspect.json",
-        &[
-            ("REPLACE_WITH_BASIC", &basic(client.0, client.1)),
-            ("REPLACE_WITH_TOKEN", token),
-        ],
-    );
-    function.invoke(&event).response()
-}
-
-fn revoke(function: &Function, token: &str) -> Value {
-    function
-        .invoke(&filled("revoke.json", &[("REPLACE_WITH_TOKEN", token)]))
-        .response()
-}
-
 fn create_client(table: &str, id: &str, scopes: &[&str]) {
-    let hash = PasswordHasher::new().hash(CLIENT_SECRET).unwrap();
-    let record = ClientRecord {
-        client_id: id.to_owned(),
-        secret_hash: hash,
-        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-        name: id.to_owned(),
-        created_at: 1,
-    };
-    block_on(async { store(table).await.create_client(&record).await.unwrap() });
-}
-
-fn header_of(token: &str) -> Value {
-    let part = token.split('.').next().unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
-}
-
-fn claims_of(token: &str) -> Value {
-    let part = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    tables::create_client(table, id, CLIENT_SECRET, scopes);
 }
 
 fn authorizer(keys: &str) -> Function {
     Function::start("authorizer", &[("SIGNING_KEYS", keys)])
 }
 
-fn allowed(authorizer: &Function, token: &str) -> bool {
-    let text = event("authorizer/rest-token.json")
-        .to_string()
-        .replace("REPLACE_WITH_ACCESS_TOKEN", token);
-    let outcome = authorizer.invoke(&serde_json::from_str(&text).unwrap());
-    if outcome.is_unauthorized() {
-        return false;
-    }
-    let response = outcome.response();
-    response["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-}
-
 #[test]
 fn every_algorithm_signs_tokens_the_authorizer_accepts_with_public_keys_only() {
-    let table = table();
+    let table = tables::create("lifecycle");
     for alg in [
         KeyAlgorithm::ES256,
         KeyAlgorithm::EdDSA,
         KeyAlgorithm::RS256,
         KeyAlgorithm::HS256,
     ] {
-        let keys = key_set(alg);
+        let keys = key_sets::active(alg);
         let function = issuer_fn(&table, &keys, &[]);
         let user = user();
-        register(&function, &user);
-        let tokens = login(&function, &user);
+        register(&function, &user, PASSWORD);
+        let tokens = login(&function, &user, PASSWORD);
         let access = tokens["access_token"].as_str().unwrap();
         let header = header_of(access);
         assert_eq!(header["alg"], alg.name());
@@ -216,13 +73,13 @@ fn every_algorithm_signs_tokens_the_authorizer_accepts_with_public_keys_only() {
         let verify_keys = if alg == KeyAlgorithm::HS256 {
             keys.to_string()
         } else {
-            public(&keys)
+            public_jwks(&keys).to_string()
         };
         let checker = authorizer(&verify_keys);
         assert!(allowed(&checker, access), "{alg:?}");
         // A token of another key of the same algorithm is refused.
-        let other = issuer_fn(&table, &key_set(alg), &[]);
-        let foreign = login(&other, &user);
+        let other = issuer_fn(&table, &key_sets::active(alg), &[]);
+        let foreign = login(&other, &user, PASSWORD);
         assert!(
             !allowed(&checker, foreign["access_token"].as_str().unwrap()),
             "{alg:?}"
@@ -232,13 +89,13 @@ fn every_algorithm_signs_tokens_the_authorizer_accepts_with_public_keys_only() {
 
 #[test]
 fn rotation_keeps_old_tokens_valid_while_new_ones_use_the_new_kid() {
-    let table = table();
+    let table = tables::create("lifecycle");
     let mut old_key = generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap();
     let before = json!({ "keys": [old_key.clone()] });
     let function = issuer_fn(&table, &before, &[]);
     let user = user();
-    register(&function, &user);
-    let old_tokens = login(&function, &user);
+    register(&function, &user, PASSWORD);
+    let old_tokens = login(&function, &user, PASSWORD);
 
     // Rotate: a new active key; the old one retired, still verifying.
     old_key["status"] = json!("retired");
@@ -246,11 +103,11 @@ fn rotation_keeps_old_tokens_valid_while_new_ones_use_the_new_kid() {
     let new_key = generate_jwk(KeyAlgorithm::EdDSA, KeyStatus::Active).unwrap();
     let after = json!({ "keys": [new_key.clone(), old_key.clone()] });
     let rotated = issuer_fn(&table, &after, &[]);
-    let new_tokens = login(&rotated, &user);
+    let new_tokens = login(&rotated, &user, PASSWORD);
     let new_access = new_tokens["access_token"].as_str().unwrap();
     assert_eq!(header_of(new_access)["kid"], new_key["kid"]);
 
-    let checker = authorizer(&public(&after));
+    let checker = authorizer(&public_jwks(&after).to_string());
     assert!(allowed(
         &checker,
         old_tokens["access_token"].as_str().unwrap()
@@ -273,7 +130,7 @@ fn rotation_keeps_old_tokens_valid_while_new_ones_use_the_new_kid() {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
 
     // Once the retired key is removed, its tokens are refused.
-    let pruned = authorizer(&public(&json!({ "keys": [new_key] })));
+    let pruned = authorizer(&public_jwks(&json!({ "keys": [new_key] })).to_string());
     assert!(!allowed(
         &pruned,
         old_tokens["access_token"].as_str().unwrap()
@@ -283,7 +140,7 @@ fn rotation_keeps_old_tokens_valid_while_new_ones_use_the_new_kid() {
 
 #[test]
 fn jwks_and_metadata_are_published_with_caching_headers() {
-    let table = table();
+    let table = tables::create("lifecycle");
     let mut pending = generate_jwk(KeyAlgorithm::RS256, KeyStatus::Pending).unwrap();
     pending["created_at"] = json!(1);
     let hmac = generate_jwk(KeyAlgorithm::HS256, KeyStatus::Retired).unwrap();
@@ -388,11 +245,11 @@ fn jwks_and_metadata_are_published_with_caching_headers() {
 
 #[test]
 fn a_reused_refresh_token_revokes_the_whole_family() {
-    let table = table();
-    let function = issuer_fn(&table, &key_set(KeyAlgorithm::ES256), &[]);
+    let table = tables::create("lifecycle");
+    let function = issuer_fn(&table, &key_sets::active(KeyAlgorithm::ES256), &[]);
     let user = user();
-    register(&function, &user);
-    let first = login(&function, &user);
+    register(&function, &user, PASSWORD);
+    let first = login(&function, &user, PASSWORD);
     let r1 = first["refresh_token"].as_str().unwrap();
     let second = refresh(&function, r1, None);
     assert_eq!(status(&second), 200, "{second}");
@@ -416,7 +273,7 @@ fn a_reused_refresh_token_revokes_the_whole_family() {
     let metric = function.logs_containing("RefreshReuseDetected");
     assert!(metric.contains("\"CloudWatchMetrics\""), "{metric}");
     // Other sign-ins are not affected.
-    let other = login(&function, &user);
+    let other = login(&function, &user, PASSWORD);
     assert_eq!(
         status(&refresh(
             &function,
@@ -429,20 +286,20 @@ fn a_reused_refresh_token_revokes_the_whole_family() {
 
 #[test]
 fn revocation_introspection_and_logout() {
-    let table = table();
-    let function = issuer_fn(&table, &key_set(KeyAlgorithm::EdDSA), &[]);
+    let table = tables::create("lifecycle");
+    let function = issuer_fn(&table, &key_sets::active(KeyAlgorithm::EdDSA), &[]);
     create_client(&table, "inspector", &[]);
     let client = ("inspector", CLIENT_SECRET);
     let user = user();
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
 
     // Introspection needs client authentication.
-    let tokens = login(&function, &user);
+    let tokens = login(&function, &user, PASSWORD);
     let access = tokens["access_token"].as_str().unwrap();
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let anonymous = function
         .invoke(&filled(
-            "introspect.json",
+            "token_generator/introspect.json",
             &[
                 ("Basic REPLACE_WITH_BASIC", "Bearer x"),
                 ("REPLACE_WITH_TOKEN", access),
@@ -507,10 +364,10 @@ fn revocation_introspection_and_logout() {
     assert_oauth_error(&missing, 400, "invalid_request");
 
     // Logout: every family of the user is revoked and older access tokens are inactive.
-    let a = login(&function, &user);
-    let b = login(&function, &user);
+    let a = login(&function, &user, PASSWORD);
+    let b = login(&function, &user, PASSWORD);
     let logout = filled(
-        "logout.json",
+        "token_generator/logout.json",
         &[(
             "REPLACE_WITH_ACCESS_TOKEN",
             a["access_token"].as_str().unwrap(),
@@ -555,8 +412,8 @@ fn v2(name: &str, body: &str, client: Option<(&str, &str)>) -> Value {
 
 #[test]
 fn refresh_scope_logout_and_family_revocation_edges() {
-    let table = table();
-    let keys = key_set(KeyAlgorithm::ES256);
+    let table = tables::create("lifecycle");
+    let keys = key_sets::active(KeyAlgorithm::ES256);
     let function = issuer_fn(
         &table,
         &keys,
@@ -565,7 +422,7 @@ fn refresh_scope_logout_and_family_revocation_edges() {
     create_client(&table, "inspector", &[]);
     let client = ("inspector", CLIENT_SECRET);
     let user = user();
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
     let tokens = body(&password_grant(
         &function,
         &user,
@@ -600,7 +457,7 @@ fn refresh_scope_logout_and_family_revocation_edges() {
     );
 
     // Reuse detection kills the thief's access token as well as the family.
-    let fresh = login(&function, &user);
+    let fresh = login(&function, &user, PASSWORD);
     let r = fresh["refresh_token"].as_str().unwrap();
     let stolen = body(&refresh(&function, r, None));
     assert_oauth_error(&refresh(&function, r, None), 400, "invalid_grant");
@@ -611,16 +468,16 @@ fn refresh_scope_logout_and_family_revocation_edges() {
     );
 
     // A sign-in right after a logout (same second) yields live tokens.
-    let a = login(&function, &user);
+    let a = login(&function, &user, PASSWORD);
     let logout = filled(
-        "logout.json",
+        "token_generator/logout.json",
         &[(
             "REPLACE_WITH_ACCESS_TOKEN",
             a["access_token"].as_str().unwrap(),
         )],
     );
     assert_eq!(status(&function.invoke(&logout).response()), 200);
-    let b = login(&function, &user);
+    let b = login(&function, &user, PASSWORD);
     let b_access = b["access_token"].as_str().unwrap();
     assert_eq!(
         body(&introspect(&function, client, b_access))["active"],
@@ -646,17 +503,17 @@ fn refresh_scope_logout_and_family_revocation_edges() {
 
 #[test]
 fn confidential_clients_own_their_tokens() {
-    let table = table();
-    let function = issuer_fn(&table, &key_set(KeyAlgorithm::EdDSA), &[]);
+    let table = tables::create("lifecycle");
+    let function = issuer_fn(&table, &key_sets::active(KeyAlgorithm::EdDSA), &[]);
     create_client(&table, "svc", &["orders:read"]);
     create_client(&table, "other", &[]);
     let user = user();
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
     // A user signs in through the confidential client svc: the tokens are svc's.
     let body_text = format!(
         "grant_type=password&username={}&password={}",
-        form(&user),
-        form(PASSWORD)
+        form_value(&user),
+        form_value(PASSWORD)
     );
     let response = function
         .invoke(&v2(
@@ -672,7 +529,7 @@ fn confidential_clients_own_their_tokens() {
         claims_of(tokens["access_token"].as_str().unwrap())["client_id"],
         "svc"
     );
-    let revoke_body = format!("token={}", form(refresh_token));
+    let revoke_body = format!("token={}", form_value(refresh_token));
 
     // RFC 7009 §2.1: not without svc's credentials (401 with a challenge), not by another client.
     let anonymous = function
@@ -751,8 +608,8 @@ fn confidential_clients_own_their_tokens() {
 
 #[test]
 fn revoke_and_introspect_refuse_malformed_requests() {
-    let table = table();
-    let function = issuer_fn(&table, &key_set(KeyAlgorithm::ES256), &[]);
+    let table = tables::create("lifecycle");
+    let function = issuer_fn(&table, &key_sets::active(KeyAlgorithm::ES256), &[]);
     create_client(&table, "inspector", &[]);
     let client = Some(("inspector", CLIENT_SECRET));
     for name in ["revoke.json", "introspect.json"] {
@@ -787,13 +644,16 @@ fn revoke_and_introspect_refuse_malformed_requests() {
 
 #[test]
 fn a_token_request_may_name_a_configured_resource() {
-    let table = table();
-    let keys = key_set(KeyAlgorithm::ES256);
+    let table = tables::create("lifecycle");
+    let keys = key_sets::active(KeyAlgorithm::ES256);
     let orders = "https://orders.example.com";
     let function = issuer_fn(&table, &keys, &[("TOKEN_RESOURCES", orders)]);
     create_client(&table, "billing", &["orders:read"]);
     let ask = |resource: &str| {
-        let text = format!("grant_type=client_credentials&resource={}", form(resource));
+        let text = format!(
+            "grant_type=client_credentials&resource={}",
+            form_value(resource)
+        );
         function
             .invoke(&v2(
                 "token-client-credentials-basic.json",
@@ -808,21 +668,27 @@ fn a_token_request_may_name_a_configured_resource() {
     assert_eq!(status(&response), 200, "{response}");
     let access = body(&response)["access_token"].as_str().unwrap().to_owned();
     assert_eq!(claims_of(&access)["aud"], orders);
-    assert!(!allowed(&authorizer(&public(&keys)), &access));
+    assert!(!allowed(
+        &authorizer(&public_jwks(&keys).to_string()),
+        &access
+    ));
     // Naming the configured audience is the same as naming none.
-    let response = ask(e2e::AUDIENCE);
+    let response = ask(test_support::AUDIENCE);
     assert_eq!(status(&response), 200, "{response}");
     let access = body(&response)["access_token"].as_str().unwrap().to_owned();
-    assert!(allowed(&authorizer(&public(&keys)), &access));
+    assert!(allowed(
+        &authorizer(&public_jwks(&keys).to_string()),
+        &access
+    ));
     // Anything else is invalid_target, for every grant.
     assert_oauth_error(&ask("https://evil.example"), 400, "invalid_target");
     let user = user();
-    register(&function, &user);
-    let signed_in = login(&function, &user);
+    register(&function, &user, PASSWORD);
+    let signed_in = login(&function, &user, PASSWORD);
     let text = format!(
         "grant_type=refresh_token&refresh_token={}&resource={}",
-        form(signed_in["refresh_token"].as_str().unwrap()),
-        form("urn:unknown")
+        form_value(signed_in["refresh_token"].as_str().unwrap()),
+        form_value("urn:unknown")
     );
     let refused = function
         .invoke(&v2("token-refresh-form.json", &text, None))
@@ -839,13 +705,13 @@ fn a_token_request_may_name_a_configured_resource() {
 
 #[test]
 fn client_credentials_issue_narrowed_access_tokens_only() {
-    let table = table();
-    let keys = key_set(KeyAlgorithm::ES256);
+    let table = tables::create("lifecycle");
+    let keys = key_sets::active(KeyAlgorithm::ES256);
     let function = issuer_fn(&table, &keys, &[]);
     create_client(&table, "billing", &["orders:read", "reports:read"]);
     let basic_event = |id: &str, secret: &str| {
         filled(
-            "token-client-credentials-basic.json",
+            "token_generator/token-client-credentials-basic.json",
             &[("REPLACE_WITH_BASIC", &basic(id, secret))],
         )
     };
@@ -863,16 +729,19 @@ fn client_credentials_issue_narrowed_access_tokens_only() {
     assert_eq!(claims["sub"], "billing");
     assert_eq!(claims["client_id"], "billing");
     // RFC 9068 §2.2: aud (the audience the harness configures), iat, jti, exp.
-    assert_eq!(claims["aud"], e2e::AUDIENCE);
+    assert_eq!(claims["aud"], test_support::AUDIENCE);
     for claim in ["iat", "jti", "exp", "iss"] {
         assert!(claims.get(claim).is_some(), "{claim} in {claims}");
     }
     assert_eq!(header_of(access)["typ"], "at+jwt");
-    assert!(allowed(&authorizer(&public(&keys)), access));
+    assert!(allowed(
+        &authorizer(&public_jwks(&keys).to_string()),
+        access
+    ));
 
     // Body credentials, no scope asked: everything allowed.
     let post = filled(
-        "token-client-credentials-post.json",
+        "token_generator/token-client-credentials-post.json",
         &[
             ("REPLACE_WITH_CLIENT_ID", "billing"),
             ("REPLACE_WITH_CLIENT_SECRET", CLIENT_SECRET),
@@ -917,24 +786,18 @@ fn client_credentials_issue_narrowed_access_tokens_only() {
 
 #[test]
 fn user_scopes_come_from_roles_and_can_be_narrowed() {
-    let table = table();
+    let table = tables::create("lifecycle");
     let roles = r#"{"user": ["read"], "admin": ["admin", "read"]}"#;
     let function = issuer_fn(
         &table,
-        &key_set(KeyAlgorithm::ES256),
+        &key_sets::active(KeyAlgorithm::ES256),
         &[("ROLE_SCOPES", roles)],
     );
     let user = user();
-    register(&function, &user);
-    assert_eq!(login(&function, &user)["scope"], "read");
-    block_on(async {
-        store(&table)
-            .await
-            .set_roles(&user, &["admin".to_owned()])
-            .await
-            .unwrap();
-    });
-    let tokens = login(&function, &user);
+    register(&function, &user, PASSWORD);
+    assert_eq!(login(&function, &user, PASSWORD)["scope"], "read");
+    block_on(tables::store(&table).set_roles(&user, &["admin".to_owned()])).unwrap();
+    let tokens = login(&function, &user, PASSWORD);
     assert_eq!(tokens["scope"], "admin read");
     let narrowed = password_grant(&function, &user, PASSWORD, Some("admin"));
     assert_eq!(body(&narrowed)["scope"], "admin", "{narrowed}");
@@ -963,10 +826,10 @@ fn user_scopes_come_from_roles_and_can_be_narrowed() {
 
 #[test]
 fn repeated_failures_lock_the_account_for_a_bounded_time() {
-    let table = table();
+    let table = tables::create("lifecycle");
     let function = issuer_fn(
         &table,
-        &key_set(KeyAlgorithm::ES256),
+        &key_sets::active(KeyAlgorithm::ES256),
         &[
             ("LOCKOUT_THRESHOLD", "3"),
             ("LOCKOUT_BASE_SECONDS", "2"),
@@ -974,7 +837,7 @@ fn repeated_failures_lock_the_account_for_a_bounded_time() {
         ],
     );
     let user = user();
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
     for _ in 0..3 {
         assert_oauth_error(
             &password_grant(&function, &user, "wrong password!", None),
@@ -989,8 +852,8 @@ fn repeated_failures_lock_the_account_for_a_bounded_time() {
     assert!((1..=2).contains(&retry), "{retry}");
     // Another account from the same address is not locked (the IP threshold is higher).
     let other = unique("user");
-    register(&function, &other);
-    login(&function, &other);
+    register(&function, &other, PASSWORD);
+    login(&function, &other, PASSWORD);
     // The lock ends by itself, but the count is remembered: the next failure locks for twice
     // as long (2 s, then 4 s), never more than LOCKOUT_MAX_SECONDS.
     std::thread::sleep(Duration::from_secs(retry + 1));
@@ -1004,7 +867,7 @@ fn repeated_failures_lock_the_account_for_a_bounded_time() {
     let longer: u64 = header(&locked, "retry-after").unwrap().parse().unwrap();
     assert!((3..=4).contains(&longer), "{longer}");
     std::thread::sleep(Duration::from_secs(longer + 1));
-    login(&function, &user);
+    login(&function, &user, PASSWORD);
     assert!(
         function
             .logs_containing("lockout")
@@ -1014,10 +877,10 @@ fn repeated_failures_lock_the_account_for_a_bounded_time() {
 
 #[test]
 fn the_source_address_locks_too_and_the_answer_can_be_invalid_grant() {
-    let table = table();
+    let table = tables::create("lifecycle");
     let function = issuer_fn(
         &table,
-        &key_set(KeyAlgorithm::ES256),
+        &key_sets::active(KeyAlgorithm::ES256),
         &[
             ("LOCKOUT_IP_THRESHOLD", "4"),
             ("LOCKOUT_BASE_SECONDS", "60"),
@@ -1026,7 +889,7 @@ fn the_source_address_locks_too_and_the_answer_can_be_invalid_grant() {
     );
     create_client(&table, "svc", &["read"]);
     let user = user();
-    register(&function, &user);
+    register(&function, &user, PASSWORD);
     // Four failures against four different (unknown) accounts from one address.
     for i in 0..4 {
         let response = password_grant(&function, &format!("nobody-{i}"), "x", None);
@@ -1041,7 +904,7 @@ fn the_source_address_locks_too_and_the_answer_can_be_invalid_grant() {
     // Client authentication is not: clients are never locked out (tests/hardening.rs).
     let event = with_body(
         filled(
-            "token-client-credentials-basic.json",
+            "token_generator/token-client-credentials-basic.json",
             &[("REPLACE_WITH_BASIC", &basic("svc", CLIENT_SECRET))],
         ),
         "grant_type=client_credentials",
@@ -1053,8 +916,8 @@ fn the_source_address_locks_too_and_the_answer_can_be_invalid_grant() {
         ev("token-password-form.json"),
         &format!(
             "grant_type=password&username={}&password={}",
-            form(&user),
-            form(PASSWORD)
+            form_value(&user),
+            form_value(PASSWORD)
         ),
     );
     // A REST (v1) event: the address is in the identity.

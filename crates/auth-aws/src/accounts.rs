@@ -15,7 +15,8 @@
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, conditional, n, s, user_pk};
+use crate::items::{n, s};
+use crate::store::{PROFILE_SK, Store, user_pk};
 
 /// Present while an administrator has disabled the account (epoch seconds).
 pub(crate) const DISABLED_AT: &str = "disabled_at";
@@ -27,19 +28,7 @@ pub(crate) const LIVE_PROFILE: &str = "attribute_exists(pk) AND attribute_not_ex
 impl Store {
     /// An UpdateItem of the user's profile.
     fn update_profile(&self, username: &str) -> UpdateItemFluentBuilder {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(username))
-            .key("sk", s(PROFILE_SK))
-    }
-
-    /// Sends `update`; [`StoreError::ConditionFailed`] when its condition did not hold.
-    async fn update_or_refuse(update: UpdateItemFluentBuilder) -> Result<(), StoreError> {
-        match conditional(update.send().await, "UpdateItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::ConditionFailed),
-        }
+        self.update_item(user_pk(username), s(PROFILE_SK))
     }
 
     /// Signs the user out everywhere (`authctl user signout`): `logout_at = now`, then every

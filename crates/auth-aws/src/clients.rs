@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Store, dynamo, get_n, get_s, n, s};
+use crate::items::{get_s, n, opt_n, opt_s, s, string_list};
+use crate::store::Store;
 
 const CLIENT_SK: &str = "CLIENT";
 
@@ -48,36 +49,15 @@ impl Store {
 
     /// The client, if registered (strongly consistent read).
     pub async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", client_pk(client_id))
-            .key("sk", s(CLIENT_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dynamo("GetItem", err))?;
-        let Some(item) = output.item else {
+        let Some(item) = self.get(client_pk(client_id), s(CLIENT_SK), true).await? else {
             return Ok(None);
         };
         Ok(Some(ClientRecord {
             client_id: get_s(&item, "client_id")?.to_owned(),
             secret_hash: get_s(&item, "secret_hash")?.to_owned(),
             scopes: string_list(item.get("scopes")),
-            name: get_s(&item, "name").unwrap_or_default().to_owned(),
-            created_at: get_n(&item, "created_at").unwrap_or_default(),
+            name: opt_s(&item, "name").unwrap_or_default().to_owned(),
+            created_at: opt_n(&item, "created_at").unwrap_or_default(),
         }))
-    }
-}
-
-/// A list (L of S) or string set (SS) attribute as strings; anything else is empty.
-pub(crate) fn string_list(value: Option<&AttributeValue>) -> Vec<String> {
-    match value {
-        Some(AttributeValue::L(list)) => {
-            list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
-        }
-        Some(AttributeValue::Ss(set)) => set.clone(),
-        _ => Vec::new(),
     }
 }

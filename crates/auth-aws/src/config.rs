@@ -23,7 +23,7 @@ use aws_config::SdkConfig;
 
 use crate::error::ConfigError;
 use crate::public_keys::parse_public_keys;
-use crate::remote::{Remote, RemoteCache};
+use crate::remote_values::{Remote, RemoteCache};
 use crate::sdk::sdk_config;
 
 const MAX_ACCESS_TTL_SECS: u64 = 86_400;

@@ -79,3 +79,25 @@ pub enum StoreError {
         message: String,
     },
 }
+
+/// Why a call on the signing key set's secret or on its public-keys parameter failed (key
+/// rotation). Messages carry the SDK's explanation, never a secret value.
+#[derive(Debug, Error)]
+pub enum KeySetError {
+    /// A Secrets Manager call failed.
+    #[error("secrets manager {operation} failed: {message}")]
+    SecretsManager {
+        /// Operation name.
+        operation: &'static str,
+        /// The SDK's explanation, with its sources.
+        message: String,
+    },
+    /// An SSM call failed.
+    #[error("ssm {operation} failed: {message}")]
+    Ssm {
+        /// Operation name.
+        operation: &'static str,
+        /// The SDK's explanation, with its sources.
+        message: String,
+    },
+}

@@ -11,10 +11,11 @@
 //! says why; a presented token of an older generation is a reuse: the family is revoked, so both
 //! the thief and the legitimate holder must sign in again.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::error::StoreError;
-use crate::store::{Item, Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
+use crate::items::{Item, get_n, get_s, n, opt_s, s, transact_put_new};
+use crate::store::{Store, dynamo, user_pk};
 
 /// A family as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,26 +131,22 @@ fn refresh_pk(digest: &str) -> AttributeValue {
 
 /// The Put of a refresh token's item, refused if one with the same digest exists.
 fn put_refresh(table: &str, record: &RefreshRecord) -> Result<TransactWriteItem, StoreError> {
-    let mut put = Put::builder()
-        .table_name(table)
-        .item("pk", refresh_pk(&record.digest))
-        .item("sk", s(REFRESH_SK))
-        .item("sub", s(&record.sub))
-        .item("family", s(&record.family))
-        .item("generation", n(record.generation))
-        .item("client_id", s(&record.client_id))
-        .item("issued_at", n(record.issued_at))
-        .item("expires_at", n(record.expires_at))
-        .item("family_expires_at", n(record.family_expires_at))
-        .item("ttl", n(record.expires_at))
-        .condition_expression("attribute_not_exists(pk)");
+    let mut item = Item::from([
+        ("pk".to_owned(), refresh_pk(&record.digest)),
+        ("sk".to_owned(), s(REFRESH_SK)),
+        ("sub".to_owned(), s(&record.sub)),
+        ("family".to_owned(), s(&record.family)),
+        ("generation".to_owned(), n(record.generation)),
+        ("client_id".to_owned(), s(&record.client_id)),
+        ("issued_at".to_owned(), n(record.issued_at)),
+        ("expires_at".to_owned(), n(record.expires_at)),
+        ("family_expires_at".to_owned(), n(record.family_expires_at)),
+        ("ttl".to_owned(), n(record.expires_at)),
+    ]);
     if let Some(scope) = &record.scope {
-        put = put.item("scope", s(scope));
+        item.insert("scope".to_owned(), s(scope));
     }
-    let put = put
-        .build()
-        .map_err(|err| dynamo("TransactWriteItems", err))?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    transact_put_new(table, item)
 }
 
 fn family_from(sub: &str, id: &str, item: &Item) -> Result<Family, StoreError> {
@@ -158,10 +155,10 @@ fn family_from(sub: &str, id: &str, item: &Item) -> Result<Family, StoreError> {
         id: id.to_owned(),
         generation: get_n(item, "generation")?,
         client_id: get_s(item, "client_id")?.to_owned(),
-        scope: get_s(item, "scope").ok().map(str::to_owned),
+        scope: opt_s(item, "scope").map(str::to_owned),
         issued_at: get_n(item, "issued_at")?,
         expires_at: get_n(item, "expires_at")?,
-        revoked: get_s(item, "revoked").ok().map(str::to_owned),
+        revoked: opt_s(item, "revoked").map(str::to_owned),
     })
 }
 
@@ -173,23 +170,20 @@ impl Store {
         family: &Family,
         first: &RefreshRecord,
     ) -> Result<(), StoreError> {
-        let operation = "TransactWriteItems";
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .item("pk", user_pk(&family.sub))
-            .item("sk", family_sk(&family.id))
-            .item("generation", n(family.generation))
-            .item("client_id", s(&family.client_id))
-            .item("issued_at", n(family.issued_at))
-            .item("expires_at", n(family.expires_at))
-            .item("ttl", n(family.expires_at))
-            .condition_expression("attribute_not_exists(pk)");
+        let mut item = Item::from([
+            ("pk".to_owned(), user_pk(&family.sub)),
+            ("sk".to_owned(), family_sk(&family.id)),
+            ("generation".to_owned(), n(family.generation)),
+            ("client_id".to_owned(), s(&family.client_id)),
+            ("issued_at".to_owned(), n(family.issued_at)),
+            ("expires_at".to_owned(), n(family.expires_at)),
+            ("ttl".to_owned(), n(family.expires_at)),
+        ]);
         if let Some(scope) = &family.scope {
-            put = put.item("scope", s(scope));
+            item.insert("scope".to_owned(), s(scope));
         }
-        let put = put.build().map_err(|err| dynamo(operation, err))?;
         let items = vec![
-            TransactWriteItem::builder().put(put).build(),
+            transact_put_new(&self.table, item)?,
             put_refresh(&self.table, first)?,
         ];
         match self.transact(items).await? {
@@ -200,17 +194,7 @@ impl Store {
 
     /// The refresh token whose handle has `digest`, if any (strongly consistent read).
     pub async fn find_refresh(&self, digest: &str) -> Result<Option<RefreshRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", refresh_pk(digest))
-            .key("sk", s(REFRESH_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dynamo("GetItem", err))?;
-        let Some(item) = output.item else {
+        let Some(item) = self.get(refresh_pk(digest), s(REFRESH_SK), true).await? else {
             return Ok(None);
         };
         Ok(Some(RefreshRecord {
@@ -219,7 +203,7 @@ impl Store {
             family: get_s(&item, "family")?.to_owned(),
             generation: get_n(&item, "generation")?,
             client_id: get_s(&item, "client_id")?.to_owned(),
-            scope: get_s(&item, "scope").ok().map(str::to_owned),
+            scope: opt_s(&item, "scope").map(str::to_owned),
             issued_at: get_n(&item, "issued_at")?,
             expires_at: get_n(&item, "expires_at")?,
             family_expires_at: get_n(&item, "family_expires_at")?,
@@ -228,18 +212,8 @@ impl Store {
 
     /// The family, if it exists (strongly consistent read).
     pub async fn find_family(&self, sub: &str, id: &str) -> Result<Option<Family>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(sub))
-            .key("sk", family_sk(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dynamo("GetItem", err))?;
-        output
-            .item
+        self.get(user_pk(sub), family_sk(id), true)
+            .await?
             .map(|item| family_from(sub, id, &item))
             .transpose()
     }
@@ -295,19 +269,11 @@ impl Store {
 
     /// Revokes the family (idempotent; the first reason is kept). Unknown families are ignored.
     pub async fn revoke_family(&self, sub: &str, id: &str, reason: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(sub))
-            .key("sk", family_sk(id))
+        let update = self
+            .update_item(user_pk(sub), family_sk(id))
             .update_expression("SET revoked = if_not_exists(revoked, :reason)")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":reason", s(reason))
-            .send()
-            .await;
-        conditional(result, "UpdateItem")?;
-        Ok(())
+            .expression_attribute_values(":reason", s(reason));
+        Self::update_if_exists(update).await
     }
 
     /// Revokes every family of the user (logout everywhere). Returns how many were revoked.
@@ -351,14 +317,6 @@ impl Store {
 
     /// Removes the family's item (account deletion); a missing one is no error.
     pub(crate) async fn delete_family(&self, sub: &str, id: &str) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(sub))
-            .key("sk", family_sk(id))
-            .send()
-            .await
-            .map_err(|err| dynamo("DeleteItem", err))?;
-        Ok(())
+        self.delete(user_pk(sub), family_sk(id)).await
     }
 }

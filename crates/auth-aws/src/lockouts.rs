@@ -4,13 +4,11 @@
 //! policy (thresholds, growth, cap) is [`auth_core::LockoutPolicy`].
 
 use auth_core::{AttemptCounter, LockoutPolicy, Reservation};
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Item, Store, dynamo, get_n, n, s};
+use crate::items::{Item, Written, n, opt_n, s};
+use crate::store::Store;
 
 const LOCK_SK: &str = "LOCK";
 
@@ -71,33 +69,9 @@ const RESERVE_ROUNDS: usize = 16;
 
 fn counter_of(item: &Item) -> AttemptCounter {
     AttemptCounter {
-        attempts: get_n(item, "failures").unwrap_or(0),
-        last_at: get_n(item, "last_failure").unwrap_or(0),
-        locked_until: get_n(item, "locked_until").unwrap_or(0),
-    }
-}
-
-/// A conditional update done, or the item as it was when its condition failed (`None`: there
-/// was none).
-enum Written {
-    Done,
-    ConditionFailed(Option<Item>),
-}
-
-async fn update(builder: UpdateItemFluentBuilder) -> Result<Written, StoreError> {
-    let result = builder
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(Written::Done),
-        Err(SdkError::ServiceError(err)) => match err.err() {
-            UpdateItemError::ConditionalCheckFailedException(failed) => {
-                Ok(Written::ConditionFailed(failed.item().cloned()))
-            }
-            _ => Err(dynamo("UpdateItem", SdkError::ServiceError(err))),
-        },
-        Err(err) => Err(dynamo("UpdateItem", err)),
+        attempts: opt_n(item, "failures").unwrap_or(0),
+        last_at: opt_n(item, "last_failure").unwrap_or(0),
+        locked_until: opt_n(item, "locked_until").unwrap_or(0),
     }
 }
 
@@ -136,11 +110,7 @@ impl Store {
             .saturating_add(policy.max_secs);
         let cutoff = now.saturating_sub(policy.window_secs);
         let base = || {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", key.pk())
-                .key("sk", s(LOCK_SK))
+            self.update_item(key.pk(), s(LOCK_SK))
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":ttl", n(ttl))
@@ -200,7 +170,7 @@ impl Store {
                     }
                 }
             };
-            match update(write).await? {
+            match Self::update_or_current(write).await? {
                 Written::Done => return Ok(granted(lock_secs, locked_until)),
                 Written::ConditionFailed(item) => seen = Some(item.as_ref().map(counter_of)),
             }
@@ -219,11 +189,7 @@ impl Store {
             return Ok(());
         }
         let base = || {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", reserved.key.pk())
-                .key("sk", s(LOCK_SK))
+            self.update_item(reserved.key.pk(), s(LOCK_SK))
                 .expression_attribute_values(":one", n(1))
         };
         if reserved.lock_secs > 0 {
@@ -232,7 +198,7 @@ impl Store {
                 .condition_expression("failures >= :one AND locked_until = :ours")
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":ours", n(reserved.locked_until));
-            if let Written::Done = update(lift).await? {
+            if let Written::Done = Self::update_or_current(lift).await? {
                 return Ok(());
             }
         }
@@ -240,20 +206,12 @@ impl Store {
             .update_expression("SET failures = failures - :one")
             .condition_expression("failures >= :one");
         // Nothing to give back (cleared meanwhile) is fine.
-        update(decrement).await?;
+        Self::update_or_current(decrement).await?;
         Ok(())
     }
 
     /// Forgets the attempts counted against `key` (after a successful sign-in).
     pub async fn clear_failures(&self, key: LockKey<'_>) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", key.pk())
-            .key("sk", s(LOCK_SK))
-            .send()
-            .await
-            .map_err(|err| dynamo("DeleteItem", err))?;
-        Ok(())
+        self.delete(key.pk(), s(LOCK_SK)).await
     }
 }

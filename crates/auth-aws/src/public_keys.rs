@@ -1,14 +1,18 @@
-//! The public signing keys a verifier reads (`SIGNING_KEYS_PUBLIC_PARAM`): the JWK set that
-//! key_rotation publishes to an SSM String parameter, public members only.
+//! The public signing keys (`SIGNING_KEYS_PUBLIC_PARAM`): the JWK set that key_rotation
+//! publishes to an SSM String parameter ([`PublicKeysParameter`]), public members only, and that
+//! a verifier reads.
 //!
 //! A set holding any private member is refused whole, naming the key and the member, never its
 //! value: a verifier is never handed a signing key, and a key that reached the parameter has
 //! leaked to everyone who may read it, so it must be rotated out rather than used.
 
 use auth_core::KeySet;
+use aws_config::SdkConfig;
+use aws_sdk_ssm::error::DisplayErrorContext;
+use aws_sdk_ssm::types::{ParameterTier, ParameterType};
 use serde_json::Value;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, KeySetError};
 
 /// The JWK members that are private key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037
 /// §2): EC and OKP `d`, the RSA private members, and the `k` of a shared secret.
@@ -16,6 +20,49 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 
 /// Longest `kid` an error repeats.
 const MAX_KID_IN_ERROR: usize = 64;
+
+/// The SSM String parameter the public keys are published to.
+#[derive(Debug, Clone)]
+pub struct PublicKeysParameter {
+    client: aws_sdk_ssm::Client,
+    name: String,
+}
+
+impl PublicKeysParameter {
+    /// The parameter `name`, through a client of `sdk`.
+    pub fn new(sdk: &SdkConfig, name: impl Into<String>) -> Self {
+        Self {
+            client: aws_sdk_ssm::Client::new(sdk),
+            name: name.into(),
+        }
+    }
+
+    /// The parameter's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Overwrites the parameter with the public JWK set of `keys` (`KeySet::public_jwks`: public
+    /// members only).
+    pub async fn publish(&self, keys: &KeySet) -> Result<(), KeySetError> {
+        self.client
+            .put_parameter()
+            .name(&self.name)
+            .value(keys.public_jwks().to_string())
+            .r#type(ParameterType::String)
+            .overwrite(true)
+            // A standard parameter holds 4 KB, about four RSA-4096 keys: past that SSM makes it
+            // an advanced one rather than refusing the write.
+            .tier(ParameterTier::IntelligentTiering)
+            .send()
+            .await
+            .map_err(|err| KeySetError::Ssm {
+                operation: "PutParameter",
+                message: DisplayErrorContext(&err).to_string(),
+            })?;
+        Ok(())
+    }
+}
 
 /// The key set in `text`, from `source_name`, if it holds public keys only.
 pub(crate) fn parse_public_keys(source_name: &str, text: &str) -> Result<KeySet, ConfigError> {

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
 use crate::families::FAMILY_PREFIX;
-use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, n, s, user_pk};
+use crate::items::{Item, n, opt_n, opt_s, s};
+use crate::store::{PROFILE_SK, Store, user_pk};
 
 const REVOKED_SK: &str = "REVOKED";
 
@@ -40,36 +41,24 @@ impl RevocationState {
 impl Store {
     /// Puts an access token on the revocation list until `exp` (the item's TTL).
     pub async fn revoke_access(&self, jti: &str, sub: &str, exp: u64) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", revoked_pk(jti))
-            .item("sk", s(REVOKED_SK))
-            .item("sub", s(sub))
-            .item("expires_at", n(exp))
-            .item("ttl", n(exp))
-            .send()
-            .await
-            .map_err(|err| dynamo("PutItem", err))?;
-        Ok(())
+        self.put(Item::from([
+            ("pk".to_owned(), revoked_pk(jti)),
+            ("sk".to_owned(), s(REVOKED_SK)),
+            ("sub".to_owned(), s(sub)),
+            ("expires_at".to_owned(), n(exp)),
+            ("ttl".to_owned(), n(exp)),
+        ]))
+        .await
     }
 
     /// Records a logout of every session of `sub` at `now`.
     pub async fn set_logout(&self, sub: &str, now: u64) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(sub))
-            .key("sk", s(PROFILE_SK))
+        let update = self
+            .update_item(user_pk(sub), s(PROFILE_SK))
             .update_expression("SET logout_at = :now")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", n(now))
-            .send()
-            .await;
+            .expression_attribute_values(":now", n(now));
         // No such user (deleted since the token was issued): nothing to record.
-        conditional(result, "UpdateItem")?;
-        Ok(())
+        Self::update_if_exists(update).await
     }
 
     /// Whether `jti` is revoked and, for a user's token (one of a refresh-token `family`), when
@@ -96,13 +85,9 @@ impl Store {
             .await?;
         let mut state = RevocationState::default();
         for item in items {
-            match item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
+            match opt_s(&item, "sk") {
                 Some(REVOKED_SK) => state.revoked = true,
-                Some(PROFILE_SK) => state.logout_at = get_n(&item, "logout_at").ok(),
+                Some(PROFILE_SK) => state.logout_at = opt_n(&item, "logout_at"),
                 Some(sk) if Some(sk) == family_sk.as_deref() => {
                     state.family_revoked = item.contains_key("revoked");
                 }

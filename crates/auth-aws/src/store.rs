@@ -25,6 +25,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::error::StoreError;
+use crate::items::{Item, s};
 
 pub(crate) const PROFILE_SK: &str = "PROFILE";
 
@@ -88,9 +89,6 @@ impl Store {
     }
 }
 
-/// An item as the SDK returns it.
-pub(crate) type Item = std::collections::HashMap<String, AttributeValue>;
-
 impl Store {
     /// The items found for `keys` (pairs of `pk` and `sk`), by BatchGetItem. Keys DynamoDB leaves
     /// unprocessed (throttling) are asked again twice; any still left make it an error, so a
@@ -142,28 +140,6 @@ impl Store {
                 message: "keys left unprocessed".to_owned(),
             }),
             _ => Ok(found),
-        }
-    }
-
-    /// Puts `item` if no item has its key; [`StoreError::AlreadyExists`] when one does. One
-    /// conditional PutItem: of concurrent creations of one key exactly one wins. User names and
-    /// client ids are separate namespaces (`USER#` and `CLIENT#` keys), so a creation looks at
-    /// its own key only and never tells whether a name exists in the other.
-    pub(crate) async fn put_new(
-        &self,
-        item: std::collections::HashMap<String, AttributeValue>,
-    ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match conditional(result, "PutItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::AlreadyExists),
         }
     }
 
@@ -221,72 +197,6 @@ impl Store {
 
 pub(crate) fn user_pk(username: &str) -> AttributeValue {
     AttributeValue::S(format!("USER#{username}"))
-}
-
-pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-pub(crate) fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-pub(crate) fn get_n(
-    item: &std::collections::HashMap<String, AttributeValue>,
-    name: &'static str,
-) -> Result<u64, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .ok_or(StoreError::Corrupt(name))
-}
-
-pub(crate) fn get_s<'a>(
-    item: &'a std::collections::HashMap<String, AttributeValue>,
-    name: &'static str,
-) -> Result<&'a str, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .ok_or(StoreError::Corrupt(name))
-}
-
-/// An operation error that can say its write's condition failed.
-pub(crate) trait ConditionFailure {
-    fn is_condition_failure(&self) -> bool;
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::put_item::PutItemError {
-    fn is_condition_failure(&self) -> bool {
-        self.is_conditional_check_failed_exception()
-    }
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
-    fn is_condition_failure(&self) -> bool {
-        self.is_conditional_check_failed_exception()
-    }
-}
-
-/// The output of a conditional write, `None` when its condition failed; other failures are
-/// errors of `operation`.
-pub(crate) fn conditional<T, E, R>(
-    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
-    operation: &'static str,
-) -> Result<Option<T>, StoreError>
-where
-    E: ConditionFailure + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(output) => Ok(Some(output)),
-        Err(aws_sdk_dynamodb::error::SdkError::ServiceError(err))
-            if err.err().is_condition_failure() =>
-        {
-            Ok(None)
-        }
-        Err(err) => Err(dynamo(operation, err)),
-    }
 }
 
 pub(crate) fn dynamo<E: std::error::Error>(operation: &'static str, err: E) -> StoreError {

@@ -3,12 +3,11 @@
 //! window's end). The policy (limit, window) is [`auth_core::ThrottlePolicy`].
 
 use auth_core::{Admission, ThrottlePolicy, WindowCount};
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::store::{Item, Store, dynamo, get_n, n, s};
+use crate::items::{Item, Written, n, opt_n, s};
+use crate::store::Store;
 
 const THROTTLE_SK: &str = "THROTTLE";
 /// Conditional writes one request may make while others race it.
@@ -31,8 +30,8 @@ impl ThrottleKey<'_> {
 
 fn window_of(item: &Item) -> WindowCount {
     WindowCount {
-        count: get_n(item, "count").unwrap_or(0),
-        opened_at: get_n(item, "opened_at").unwrap_or(0),
+        count: opt_n(item, "count").unwrap_or(0),
+        opened_at: opt_n(item, "opened_at").unwrap_or(0),
     }
 }
 
@@ -53,16 +52,9 @@ impl Store {
         }
         let cutoff = now.saturating_sub(policy.window_secs);
         let base = || {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", key.pk())
-                .key("sk", s(THROTTLE_SK))
+            self.update_item(key.pk(), s(THROTTLE_SK))
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_values(":cutoff", n(cutoff))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
         };
         let add = || {
             base()
@@ -97,15 +89,9 @@ impl Store {
                         ),
                 },
             };
-            match write.send().await {
-                Ok(_) => return Ok(None),
-                Err(SdkError::ServiceError(err)) => match err.err() {
-                    UpdateItemError::ConditionalCheckFailedException(failed) => {
-                        seen = Some(failed.item().map(window_of));
-                    }
-                    _ => return Err(dynamo("UpdateItem", SdkError::ServiceError(err))),
-                },
-                Err(err) => return Err(dynamo("UpdateItem", err)),
+            match Self::update_or_current(write).await? {
+                Written::Done => return Ok(None),
+                Written::ConditionFailed(item) => seen = Some(item.as_ref().map(window_of)),
             }
         }
         Err(StoreError::Dynamo {

@@ -5,10 +5,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::accounts::{DELETED_AT, DISABLED_AT, LIVE_PROFILE};
-use crate::clients::string_list;
-
 use crate::error::StoreError;
-use crate::store::{PROFILE_SK, Store, conditional, dynamo, get_n, get_s, n, s, user_pk};
+use crate::items::{get_s, n, opt_n, s, string_list};
+use crate::store::{PROFILE_SK, Store, user_pk};
 
 /// A user to register.
 #[derive(Debug, Clone, Copy)]
@@ -56,17 +55,7 @@ impl Store {
 
     /// The user, if registered (strongly consistent read).
     pub async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(username))
-            .key("sk", s(PROFILE_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dynamo("GetItem", err))?;
-        let Some(item) = output.item else {
+        let Some(item) = self.get(user_pk(username), s(PROFILE_SK), true).await? else {
             return Ok(None);
         };
         // A deleted user's profile is a tombstone that keeps the name taken (accounts.rs).
@@ -77,7 +66,7 @@ impl Store {
             username: get_s(&item, "username")?.to_owned(),
             password_hash: get_s(&item, "password_hash")?.to_owned(),
             roles: string_list(item.get("roles")),
-            logout_at: get_n(&item, "logout_at").ok(),
+            logout_at: opt_n(&item, "logout_at"),
             disabled: item.contains_key(DISABLED_AT),
         }))
     }
@@ -92,22 +81,13 @@ impl Store {
 
     /// Replaces the user's roles; [`StoreError::ConditionFailed`] if there is no such user.
     pub async fn set_roles(&self, username: &str, roles: &[String]) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", user_pk(username))
-            .key("sk", s(PROFILE_SK))
+        let update = self
+            .update_item(user_pk(username), s(PROFILE_SK))
             .update_expression("SET #roles = :roles")
             .condition_expression(LIVE_PROFILE)
             .expression_attribute_names("#roles", "roles")
-            .expression_attribute_values(":roles", roles_value(roles))
-            .send()
-            .await;
-        match conditional(result, "UpdateItem")? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::ConditionFailed),
-        }
+            .expression_attribute_values(":roles", roles_value(roles));
+        Self::update_or_refuse(update).await
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use auth_aws::{ConfigError, ConfigLoader, emulator_sdk_config};
 use aws_sdk_ssm::types::ParameterType;
-use e2e::moto::moto;
+use test_support::moto::moto;
 
 const SECRET: &str = "ssm-test-secret-0123456789abcdef-0123";
 
@@ -40,7 +40,7 @@ async fn load(vars: &[(&str, String)]) -> Result<ConfigLoader, ConfigError> {
 
 #[tokio::test]
 async fn issuer_and_audience_come_from_ssm() {
-    let app = e2e::unique("app");
+    let app = test_support::unique("app");
     let issuer_param = format!("/{app}/auth/token/issuer");
     let audience_param = format!("/{app}/auth/token/audience");
     put(
@@ -95,8 +95,8 @@ async fn issuer_and_audience_come_from_ssm() {
 
 #[tokio::test]
 async fn secret_and_token_time_come_from_ssm() {
-    let secret_param = format!("/{}/secret", e2e::unique("app"));
-    let ttl_param = format!("/{}/token/time", e2e::unique("app"));
+    let secret_param = format!("/{}/secret", test_support::unique("app"));
+    let ttl_param = format!("/{}/token/time", test_support::unique("app"));
     put(&secret_param, SECRET, ParameterType::SecureString).await;
     put(&ttl_param, "1234", ParameterType::String).await;
     let loader = load(&[
@@ -127,7 +127,7 @@ async fn secret_and_token_time_come_from_ssm() {
 
 #[tokio::test]
 async fn short_secret_in_ssm_names_the_parameter() {
-    let secret_param = format!("/{}/secret", e2e::unique("app"));
+    let secret_param = format!("/{}/secret", test_support::unique("app"));
     put(&secret_param, "short", ParameterType::SecureString).await;
     let err = load(&[("JWT_SECRET_PARAM", secret_param.clone())])
         .await
@@ -151,7 +151,7 @@ async fn missing_parameter_is_a_clear_error() {
 
 #[tokio::test]
 async fn stale_values_are_re_read() {
-    let ttl_param = format!("/{}/token/time", e2e::unique("app"));
+    let ttl_param = format!("/{}/token/time", test_support::unique("app"));
     put(&ttl_param, "600", ParameterType::String).await;
     let loader = load(&[
         ("JWT_SECRET", SECRET.to_owned()),

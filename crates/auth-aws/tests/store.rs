@@ -11,11 +11,11 @@ use auth_aws::{
     RotateError, Store, StoreError, ThrottleKey, emulator_sdk_config,
 };
 use auth_core::{LockoutPolicy, ThrottlePolicy};
-use e2e::moto::moto;
+use test_support::moto::moto;
 
 async fn store() -> Store {
     let sdk = emulator_sdk_config(&moto().endpoint).await;
-    let store = Store::new(&sdk, e2e::unique("users"));
+    let store = Store::new(&sdk, test_support::unique("users"));
     store.create_table().await.unwrap();
     store
 }

@@ -196,3 +196,8 @@ pub enum RulesError {
     #[error("route {0:?} must have exactly one of public, any_of, all_of")]
     BadRequirement(String),
 }
+
+/// A `scope` that is malformed, or asks for what may not be granted (OAuth `invalid_scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the requested scope is invalid or not granted")]
+pub struct ScopeError;

@@ -8,8 +8,8 @@ use crate::claims::{Audience, Claims, TokenType};
 use std::sync::Arc;
 
 use crate::error::{IssueError, KeyError};
-use crate::keys::Secret;
 use crate::keyset::KeySet;
+use crate::secret::Secret;
 use crate::settings::TokenSettings;
 
 /// A signed token and the claims it carries.

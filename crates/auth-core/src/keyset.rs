@@ -23,7 +23,7 @@ use pkcs1::der::{Decode as _, Encode as _};
 use serde_json::{Map, Value, json};
 
 use crate::error::KeyError;
-use crate::keys::Secret;
+use crate::secret::Secret;
 
 /// At most this many keys in a set (rotation needs three: retired, active, pending).
 pub const MAX_KEYS: usize = 16;

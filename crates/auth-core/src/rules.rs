@@ -2,17 +2,19 @@
 //! API Gateway caches per token.
 //!
 //! Semantics, chosen so that the in-process decision and the cached policy can never disagree:
-//! a pattern is an IAM resource pattern (`*` and `{param}` match any characters, `/` included);
+//! a pattern is an IAM resource pattern (`*` and `{param}` match any characters, `/` included;
+//! a route cannot hold `?`, so `*` is a compiled pattern's only wildcard);
 //! a request is allowed when every rule matching it is satisfied, or, when none matches, when
 //! the default allows it. The policy lists Allow for the satisfied rules' patterns (and the
 //! whole stage when the default is `authenticated`) and Deny for the unsatisfied ones; IAM's
 //! "explicit Deny wins" then gives exactly that rule. The decision for the requested route is
-//! computed by evaluating that same policy.
+//! computed by evaluating that same policy, with IAM's own matcher ([`wildcard_match`]).
 
 use serde::Deserialize;
 
 use crate::error::RulesError;
 use crate::policy::{MethodArn, PolicyDocument, Statement};
+use crate::wildcard::wildcard_match;
 
 /// API Gateway refuses resource ARNs longer than this in a policy.
 pub const MAX_RESOURCE_CHARS: usize = 512;
@@ -179,8 +181,8 @@ impl RouteRules {
         }
         let allow = merge(allow);
         let deny = merge(deny);
-        let allowed =
-            !deny.iter().any(|p| glob(p, arn.route)) && allow.iter().any(|p| glob(p, arn.route));
+        let allowed = !deny.iter().any(|p| wildcard_match(p, arn.route))
+            && allow.iter().any(|p| wildcard_match(p, arn.route));
         let prefix = arn.stage_prefix();
         let resources = |patterns: Vec<&str>| -> Option<Vec<String>> {
             patterns
@@ -220,7 +222,7 @@ impl RouteRules {
         let mut matching = self
             .rules
             .iter()
-            .filter(|r| glob(&r.pattern, arn.route))
+            .filter(|r| wildcard_match(&r.pattern, arn.route))
             .peekable();
         matching.peek().is_some() && matching.all(|r| r.requirement == Requirement::Public)
     }
@@ -287,35 +289,6 @@ fn merge(mut patterns: Vec<&str>) -> Vec<&str> {
             .any(|prefix| p.strip_prefix(prefix).is_some_and(|rest| rest != "*"))
     });
     patterns
-}
-
-/// IAM-style wildcard match: `*` matches any sequence (including `/` and nothing).
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                backtrack = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if t.get(ti) == Some(&c) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match backtrack {
-                Some((star, matched)) => {
-                    pi = star + 1;
-                    ti = matched + 1;
-                    backtrack = Some((star, matched + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 #[cfg(test)]
@@ -465,16 +438,6 @@ mod tests {
         ] {
             assert!(RouteRules::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn glob_has_iam_semantics() {
-        assert!(glob("GET/pets/*", "GET/pets/1/photos"));
-        assert!(glob("*", ""));
-        assert!(glob("*/admin/*", "DELETE/admin/x"));
-        assert!(!glob("GET/pets/*", "GET/pet"));
-        assert!(glob("a*b*c", "aXXbYYc"));
-        assert!(!glob("a*b*c", "aXXbYY"));
     }
 
     #[test]

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use crate::claims::{Claims, TokenType};
 use crate::error::VerifyError;
 use crate::issue::ACCESS_TOKEN_TYP;
-use crate::keys::Secret;
 use crate::keyset::KeySet;
+use crate::secret::Secret;
 use crate::settings::{MAX_LEEWAY_SECS, TokenSettings};
 
 /// Tokens longer than this are refused before any decoding.
@@ -616,7 +616,7 @@ mod tests {
 
         #[test]
         fn legacy_secret_tokens_verify_next_to_a_key_set() {
-            let secret = crate::keys::Secret::new(super::SECRET).unwrap();
+            let secret = crate::secret::Secret::new(super::SECRET).unwrap();
             let legacy = TokenIssuer::from_secret(&secret, &settings())
                 .issue_access(&GRANT, now())
                 .unwrap()

@@ -1,16 +1,24 @@
-//! CloudWatch embedded metric format (EMF): metrics recorded during an invocation, written to
-//! stdout as one JSON line per flush, from which CloudWatch Logs extracts the metrics. No API call.
+//! CloudWatch embedded metric format (EMF): metrics recorded over one or many invocations,
+//! written to stdout as one JSON line per document at each flush, from which CloudWatch Logs
+//! extracts the metrics. No API call.
 //!
 //! Specification: <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>
+//!
+//! Durations recorded more than once before a flush are written as a histogram,
+//! `{"Values":[0.042,0.05],"Counts":[950,50]}`: the specification's target is a number or an
+//! array of at most 100 numbers, and CloudWatch also takes this object of at most 100 values
+//! with their counts, which AWS's own emitters write (awslabs/metrique's EMF format; the
+//! OpenTelemetry collector's awsemf exporter, which splits histograms past 100 values because
+//! CloudWatch refuses more). A value array would need one member per invocation.
 
 use std::io::Write;
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::names::{ENVIRONMENT, ENVIRONMENT_VARIABLE, ROLLED_UP, SERVICE};
 
-/// EMF: a metric's value array holds at most 100 values.
-const MAX_VALUES: u32 = 100;
+/// EMF: a metric's value array (or histogram) holds at most 100 values.
+pub(crate) const MAX_VALUES: usize = 100;
 /// EMF: a dimension set holds at most 30 dimensions (Service, Environment and 28 more).
 const MAX_DIMENSIONS: usize = 30;
 /// The dimensions every metric gets before its own: Service and Environment.
@@ -23,8 +31,8 @@ const MAX_METRICS: usize = 100;
 pub enum Unit {
     /// Occurrences; recorded values of one metric are summed within a line.
     Count,
-    /// Durations; recorded values of one metric are kept apart (a value array), so that
-    /// percentiles stay right.
+    /// Durations; recorded values of one metric are kept apart (two significant digits, with
+    /// how often each occurred), so that percentiles stay right.
     Milliseconds,
 }
 
@@ -37,16 +45,20 @@ impl Unit {
     }
 }
 
-/// The metrics of one invocation, in EMF: record with [`Metrics::count`] and
-/// [`Metrics::milliseconds`], then [`Metrics::flush`] to stdout at the end of the invocation.
+/// Metrics in EMF: record with [`Metrics::count`] and [`Metrics::milliseconds`], then
+/// [`Metrics::flush`] to stdout, at the end of each invocation or, to write less, once
+/// [`Metrics::is_due`] says the oldest value recorded has waited long enough.
 ///
 /// Every metric gets the dimension `Service`, then `Environment` when the environment is known
 /// (see [`Metrics::environment`]); the dimensions given with a value come after them. A metric
 /// named in [`ROLLED_UP`] (`AuthorizerDeny`, `AuthorizerFailure`) is also published with those
 /// base dimensions alone (a second dimension set in the same line), for alarms on the total.
 /// One flush writes one line, unless two values cannot share a document (two values of one
-/// dimension, e.g. `Grant=password` and `Grant=refresh_token`): each document is a line. Keep
-/// `Metrics` from one invocation to the next and recording and flushing allocate nothing.
+/// dimension, e.g. `Grant=password` and `Grant=refresh_token`, or more than 100 distinct
+/// durations of one metric): each document is a line. Counts are summed; a duration is kept to
+/// two significant digits (at most 5% off) and counted per distinct value, so a minute of
+/// invocations takes a few dozen values whatever the traffic. Keep `Metrics` from one
+/// invocation to the next and recording and flushing allocate nothing once it has grown.
 #[derive(Debug, Clone)]
 pub struct Metrics {
     namespace: &'static str,
@@ -55,9 +67,19 @@ pub struct Metrics {
     rolled_up: &'static [&'static str],
     entries: Vec<Entry>,
     dimensions: Vec<(&'static str, &'static str)>,
-    /// Millisecond values, by entry index.
-    samples: Vec<(usize, f64)>,
+    /// Millisecond values with their counts, by entry index.
+    samples: Vec<Sample>,
     line: Vec<u8>,
+    /// When the oldest value not yet flushed was recorded.
+    since: Option<Instant>,
+}
+
+/// One distinct duration of an entry and how many times it was recorded.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    entry: usize,
+    ms: f64,
+    count: u64,
 }
 
 /// One metric with one set of dimension values, in one document.
@@ -69,7 +91,7 @@ struct Entry {
     /// `dimensions[start..end]`.
     start: usize,
     end: usize,
-    /// The sum for a count; the number of samples for milliseconds.
+    /// The sum for a count; the number of distinct values for milliseconds.
     value: u64,
     /// Also published with the base dimensions alone.
     rolled_up: bool,
@@ -98,6 +120,7 @@ impl Metrics {
             dimensions: Vec::new(),
             samples: Vec::new(),
             line: Vec::new(),
+            since: None,
         }
     }
 
@@ -113,8 +136,9 @@ impl Metrics {
         self.record(name, Unit::Count, dimensions, None, n);
     }
 
-    /// Records a duration of `ms` milliseconds for `name` with `dimensions` (besides `Service`).
-    /// A value that is not finite is dropped (JSON has no NaN).
+    /// Records a duration of `ms` milliseconds for `name` with `dimensions` (besides `Service`),
+    /// rounded to two significant digits. A value that is not finite is dropped (JSON has no
+    /// NaN).
     pub fn milliseconds(
         &mut self,
         name: &'static str,
@@ -122,7 +146,7 @@ impl Metrics {
         ms: f64,
     ) {
         if ms.is_finite() {
-            self.record(name, Unit::Milliseconds, dimensions, Some(ms), 1);
+            self.record(name, Unit::Milliseconds, dimensions, Some(quantize(ms)), 1);
         }
     }
 
@@ -161,6 +185,19 @@ impl Metrics {
         self.entries.clear();
         self.dimensions.clear();
         self.samples.clear();
+        self.since = None;
+    }
+
+    /// Whether a flush is due: something was recorded at least `interval` ago (with a zero
+    /// interval, whether anything was recorded at all).
+    pub fn is_due(&self, interval: Duration) -> bool {
+        self.is_due_at(Instant::now(), interval)
+    }
+
+    /// [`Metrics::is_due`] at `now`.
+    pub fn is_due_at(&self, now: Instant, interval: Duration) -> bool {
+        self.since
+            .is_some_and(|since| now.saturating_duration_since(since) >= interval)
     }
 
     /// The EMF documents for what was recorded, stamped `timestamp_ms` (milliseconds since the
@@ -207,13 +244,22 @@ impl Metrics {
         sample: Option<f64>,
         n: u64,
     ) {
+        self.since.get_or_insert_with(Instant::now);
         let own = || own_dimensions(dimensions);
-        let same = self.entries.iter().position(|e| {
-            e.name == name
-                && e.unit == unit
-                && self.dims(e).iter().eq(own())
-                && (unit == Unit::Count || e.value < u64::from(MAX_VALUES))
+        let matches = |e: &Entry| e.name == name && e.unit == unit && self.dims(e).iter().eq(own());
+        // A duration joins the entry that already holds its value, else one with room left.
+        let held = sample.and_then(|ms| {
+            self.samples
+                .iter()
+                .position(|s| s.ms == ms && self.entries.get(s.entry).is_some_and(matches))
         });
+        let same = match held.and_then(|i| self.samples.get(i)) {
+            Some(held) => Some(held.entry),
+            None => self
+                .entries
+                .iter()
+                .position(|e| matches(e) && (unit == Unit::Count || e.value < MAX_VALUES as u64)),
+        };
         let index = match same {
             Some(index) => index,
             None => {
@@ -236,11 +282,23 @@ impl Metrics {
                 self.entries.len() - 1
             }
         };
-        if let Some(entry) = self.entries.get_mut(index) {
-            entry.value = entry.value.saturating_add(n);
-        }
-        if let Some(ms) = sample {
-            self.samples.push((index, ms));
+        match (sample, held.and_then(|i| self.samples.get_mut(i))) {
+            (Some(_), Some(held)) => held.count = held.count.saturating_add(n),
+            (Some(ms), None) => {
+                self.samples.push(Sample {
+                    entry: index,
+                    ms,
+                    count: n,
+                });
+                if let Some(entry) = self.entries.get_mut(index) {
+                    entry.value += 1;
+                }
+            }
+            (None, _) => {
+                if let Some(entry) = self.entries.get_mut(index) {
+                    entry.value = entry.value.saturating_add(n);
+                }
+            }
         }
     }
 
@@ -385,33 +443,68 @@ impl Metrics {
                 Unit::Count => {
                     let _ = write!(out, "{}", entry.value);
                 }
-                Unit::Milliseconds => self.write_samples(index, entry.value, out),
+                Unit::Milliseconds => self.write_samples(index, out),
             }
         }
         out.push(b'}');
     }
 
-    /// One value as a number, several as an array (EMF's value array).
-    fn write_samples(&self, index: usize, n: u64, out: &mut Vec<u8>) {
-        let mut values = self
-            .samples
-            .iter()
-            .filter(|(entry, _)| *entry == index)
-            .map(|(_, ms)| *ms);
-        if n == 1 {
-            if let Some(ms) = values.next() {
-                let _ = serde_json::to_writer(&mut *out, &ms);
-            }
+    /// One value recorded once as a number; anything else as a histogram,
+    /// `{"Values":[..],"Counts":[..]}` (at most [`MAX_VALUES`] values per entry).
+    fn write_samples(&self, index: usize, out: &mut Vec<u8>) {
+        let samples = || self.samples.iter().filter(move |s| s.entry == index);
+        let mut all = samples();
+        if let (Some(only), None) = (all.next(), all.next())
+            && only.count == 1
+        {
+            let _ = serde_json::to_writer(&mut *out, &only.ms);
             return;
         }
-        out.push(b'[');
-        for (i, ms) in values.enumerate() {
+        out.extend_from_slice(b"{\"Values\":[");
+        for (i, sample) in samples().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *out, &ms);
+            let _ = serde_json::to_writer(&mut *out, &sample.ms);
         }
-        out.push(b']');
+        out.extend_from_slice(b"],\"Counts\":[");
+        for (i, sample) in samples().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let _ = write!(out, "{}", sample.count);
+        }
+        out.extend_from_slice(b"]}");
+    }
+}
+
+/// `ms` to two significant digits: at most 5% off (0.5% at the top of a decade), and at most
+/// 90 distinct values per decade, so a window of durations fits a histogram of 100 values.
+/// Built from a whole number of units so that 0.042 is written `0.042`, not
+/// `0.042000000000000003`; with plain arithmetic, not `log10` and `round`, whose libm pages
+/// would add to the authorizer's resident memory.
+fn quantize(ms: f64) -> f64 {
+    if ms.is_nan() || ms <= 0.0 {
+        return 0.0;
+    }
+    // `ms` = `digits` x 10^`exponent`, with 10 <= `digits` < 100.
+    let (mut digits, mut exponent) = (ms, 0_i32);
+    while digits >= 100.0 && exponent < 300 {
+        digits /= 10.0;
+        exponent += 1;
+    }
+    while digits < 10.0 && exponent > -300 {
+        digits *= 10.0;
+        exponent -= 1;
+    }
+    // Rounded half up; `digits` is below 100, so the cast is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let digits = f64::from((digits + 0.5) as u32);
+    let scale = 10_f64.powi(exponent.abs());
+    if exponent < 0 {
+        digits / scale
+    } else {
+        digits * scale
     }
 }
 
@@ -548,7 +641,7 @@ mod tests {
             r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
             r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerFailure","Unit":"Count"}]},"#,
             r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
-            r#""Service":"authorizer","Environment":"prod","Reason":"revocation_check_failed","AuthorizerFailure":1,"AuthorizerLatency":2001.5}"#
+            r#""Service":"authorizer","Environment":"prod","Reason":"revocation_check_failed","AuthorizerFailure":1,"AuthorizerLatency":2000.0}"#
         );
         let lines = metrics.emf_lines(T);
         assert_eq!(lines, [expected]);
@@ -560,12 +653,13 @@ mod tests {
     fn a_denied_invocation_of_the_authorizer_is_one_exact_line() {
         let mut metrics = authorizer();
         metrics.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1);
+        // Two significant digits.
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.189);
         let expected = concat!(
             r#"{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":["#,
             r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment","Reason"],["Service","Environment"]],"Metrics":[{"Name":"AuthorizerDeny","Unit":"Count"}]},"#,
             r#"{"Namespace":"JwtAuth","Dimensions":[["Service","Environment"]],"Metrics":[{"Name":"AuthorizerLatency","Unit":"Milliseconds"}]}]},"#,
-            r#""Service":"authorizer","Environment":"prod","Reason":"expired","AuthorizerDeny":1,"AuthorizerLatency":0.189}"#
+            r#""Service":"authorizer","Environment":"prod","Reason":"expired","AuthorizerDeny":1,"AuthorizerLatency":0.19}"#
         );
         assert_eq!(metrics.emf_lines(T), [expected]);
     }
@@ -660,15 +754,170 @@ mod tests {
     }
 
     #[test]
-    fn durations_of_one_metric_become_a_value_array() {
+    fn durations_of_one_metric_become_a_histogram() {
         let mut metrics = authorizer();
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], 1.5);
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], 2.0);
+        metrics.milliseconds(AUTHORIZER_LATENCY, &[], 1.54);
         metrics.milliseconds(AUTHORIZER_LATENCY, &[], f64::NAN);
         assert_eq!(
             parse(&metrics.emf_lines(T)[0])["AuthorizerLatency"],
-            json!([1.5, 2.0])
+            json!({"Values": [1.5, 2.0], "Counts": [2, 1]})
         );
+    }
+
+    #[test]
+    fn one_value_recorded_twice_is_a_histogram_of_one() {
+        let mut metrics = authorizer();
+        metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.042);
+        metrics.milliseconds(AUTHORIZER_LATENCY, &[], 0.0421);
+        assert_eq!(
+            parse(&metrics.emf_lines(T)[0])["AuthorizerLatency"],
+            json!({"Values": [0.042], "Counts": [2]})
+        );
+    }
+
+    #[test]
+    fn durations_keep_two_significant_digits() {
+        for (ms, kept) in [
+            (0.04213, 0.042),
+            (0.0995, 0.1),
+            (0.189, 0.19),
+            (1.0, 1.0),
+            (12.34, 12.0),
+            (2001.5, 2000.0),
+            (0.0, 0.0),
+            (-3.0, 0.0),
+        ] {
+            assert_eq!(quantize(ms), kept, "{ms}");
+        }
+        // Written as the short decimal, never with a binary rounding tail.
+        assert_eq!(serde_json::to_string(&quantize(0.04213)).unwrap(), "0.042");
+        // At most 90 distinct values in a decade.
+        let distinct: std::collections::BTreeSet<u64> = (0..10_000)
+            .map(|i| quantize(0.01 + f64::from(i) * 0.000_009).to_bits())
+            .collect();
+        assert!(distinct.len() <= 91, "{}", distinct.len());
+    }
+
+    #[test]
+    fn more_than_100_distinct_durations_need_another_document() {
+        let mut metrics = authorizer();
+        metrics.count(AUTHORIZER_ALLOW, &[(REASON, "token")], 150);
+        // 1.0, 1.1, ... 9.9, then 10, 11, ... 69 ms: 150 distinct values, each twice.
+        let distinct = (10..100)
+            .map(|k| f64::from(k) / 10.0)
+            .chain((10..70).map(f64::from));
+        for ms in distinct {
+            metrics.milliseconds(AUTHORIZER_LATENCY, &[], ms);
+            metrics.milliseconds(AUTHORIZER_LATENCY, &[], ms);
+        }
+        let lines: Vec<Value> = metrics.emf_lines(T).iter().map(|l| parse(l)).collect();
+        assert_eq!(lines.len(), 2);
+        let values = |line: &Value| {
+            line["AuthorizerLatency"]["Values"]
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        assert_eq!((values(&lines[0]), values(&lines[1])), (100, 50));
+        assert!(
+            lines[1]["AuthorizerLatency"]["Counts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c == 2)
+        );
+        // The count stays in the first document only.
+        assert_eq!(lines[0]["AuthorizerAllow"], 150);
+        assert!(lines[1].get("AuthorizerAllow").is_none());
+    }
+
+    /// A minute of the authorizer in one flush, read back by the specification's rules: the
+    /// counts per reason, the roll-up total and the latency's sample count and sum add up.
+    #[test]
+    fn a_flushed_window_adds_up_when_read_as_cloudwatch_does() {
+        let (mut main, mut refusals) = (authorizer(), authorizer().with_rollups(&[]));
+        let mut latency_sum = 0.0;
+        for i in 0..1000_u32 {
+            match i % 20 {
+                0 | 1 => main.count(AUTHORIZER_DENY, &[(REASON, "expired")], 1),
+                2 => main.count(AUTHORIZER_DENY, &[(REASON, "bad_signature")], 1),
+                3 => refusals.count(AUTHORIZER_DENY, &[(REASON, "insufficient_scope")], 1),
+                4 => main.count(AUTHORIZER_FAILURE, &[(REASON, "jwks_unavailable")], 1),
+                _ => main.count(AUTHORIZER_ALLOW, &[(REASON, "token")], 1),
+            }
+            // 0.030 .. 0.229 ms, then one slow call.
+            let ms = if i == 999 {
+                2001.5
+            } else {
+                0.03 + f64::from(i % 200) / 1000.0
+            };
+            main.milliseconds(AUTHORIZER_LATENCY, &[], ms);
+            latency_sum += quantize(ms);
+        }
+        let mut out = Vec::new();
+        refusals.flush(&mut out);
+        main.flush(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        let mut extracted = Vec::new();
+        for line in text.lines() {
+            extracted.extend(crate::emf::extract(line).unwrap());
+        }
+        let total = |name: &str, keys: &[&str], reason: Option<&str>| -> f64 {
+            extracted
+                .iter()
+                .filter(|m| m.name == name && m.has_dimensions(keys))
+                .filter(|m| reason.is_none_or(|r| m.dimension(REASON) == Some(r)))
+                .map(crate::emf::Extracted::sum)
+                .sum()
+        };
+        let by_reason = [SERVICE, ENVIRONMENT, REASON];
+        let base = [SERVICE, ENVIRONMENT];
+        assert_eq!(total(AUTHORIZER_ALLOW, &by_reason, Some("token")), 750.0);
+        assert_eq!(total(AUTHORIZER_DENY, &by_reason, Some("expired")), 100.0);
+        assert_eq!(
+            total(AUTHORIZER_DENY, &by_reason, Some("bad_signature")),
+            50.0
+        );
+        assert_eq!(
+            total(AUTHORIZER_DENY, &by_reason, Some("insufficient_scope")),
+            50.0
+        );
+        // The roll-up the errors alarm subtracts: the denials answered with an error only.
+        assert_eq!(total(AUTHORIZER_DENY, &base, None), 150.0);
+        assert_eq!(total(AUTHORIZER_FAILURE, &base, None), 50.0);
+        let latency: Vec<_> = extracted
+            .iter()
+            .filter(|m| m.name == AUTHORIZER_LATENCY)
+            .collect();
+        let count: f64 = latency.iter().map(|m| m.sample_count()).sum();
+        let sum: f64 = latency.iter().map(|m| m.sum()).sum();
+        assert_eq!(count, 1000.0);
+        assert!((sum - latency_sum).abs() < 1e-6, "{sum} {latency_sum}");
+        assert!(
+            latency
+                .iter()
+                .all(|m| m.unit.as_deref() == Some("Milliseconds"))
+        );
+        // A few lines for a thousand invocations: one per reason, and the latency's.
+        assert!(text.lines().count() <= 6, "{text}");
+        assert!(text.len() < 3000, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn a_flush_is_due_once_the_oldest_value_has_waited_the_interval() {
+        let mut metrics = authorizer();
+        let minute = Duration::from_secs(60);
+        assert!(!metrics.is_due(Duration::ZERO), "nothing recorded");
+        metrics.count(AUTHORIZER_ALLOW, &[(REASON, "token")], 1);
+        let now = Instant::now();
+        assert!(metrics.is_due(Duration::ZERO));
+        assert!(!metrics.is_due_at(now, minute));
+        metrics.count(AUTHORIZER_ALLOW, &[(REASON, "token")], 1);
+        assert!(metrics.is_due_at(now + minute, minute));
+        metrics.flush(&mut io::sink());
+        assert!(!metrics.is_due_at(now + 2 * minute, minute));
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub const AUTHORIZER_FAILURE: &str = "AuthorizerFailure";
 /// Errors; AuthorizerFailuresAlarm watches the AuthorizerFailure total.
 pub const ROLLED_UP: &[&str] = &[AUTHORIZER_DENY, AUTHORIZER_FAILURE];
 
+/// Count, dimension Service: our own tokens the authorizer found in its verified-token cache
+/// (asymmetric key sets only, `TOKEN_CACHE_ENTRIES`): their signature was not checked again.
+pub const AUTHORIZER_TOKEN_CACHE_HITS: &str = "AuthorizerTokenCacheHits";
+/// Count, dimension Service: our own tokens looked up in that cache and not found (verified,
+/// then held).
+pub const AUTHORIZER_TOKEN_CACHE_MISSES: &str = "AuthorizerTokenCacheMisses";
+
 /// Milliseconds, dimension Service: the authorizer handler's time per invocation (from the
 /// event to the answer, without the runtime's HTTP exchanges).
 pub const AUTHORIZER_LATENCY: &str = "AuthorizerLatency";

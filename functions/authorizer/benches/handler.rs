@@ -252,6 +252,7 @@ fn checks(c: &mut Criterion) {
             store("http://127.0.0.1:9", "users"),
             Duration::from_secs(3600),
         )),
+        token_cache: None,
     };
     if let Some(revocation) = &cached.revocation {
         revocation.remember(jti, false, Instant::now());
@@ -259,6 +260,7 @@ fn checks(c: &mut Criterion) {
     let trusted = Checks {
         trusted: Some(TrustedIssuers::parse(&trusted_list, "lambda-api", 30).unwrap()),
         revocation: None,
+        token_cache: None,
     };
     // The first trusted token fetches the JWKS; every later one uses the keys held.
     runtime
@@ -295,6 +297,7 @@ fn checks(c: &mut Criterion) {
         let missing = Checks {
             trusted: None,
             revocation: Some(RevocationCheck::new(store, Duration::ZERO)),
+            token_cache: None,
         };
         group.bench_function("rest_token_revocation_cache_miss_moto", |b| {
             b.iter(|| {

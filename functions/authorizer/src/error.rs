@@ -39,9 +39,15 @@ pub fn is_failure(reason: &str) -> bool {
 }
 
 impl Denied {
-    /// A denial; logs its reason at info level (bad input is not an error).
+    /// A denial. A refusal logs its reason at debug level: bad input is not an error, and every
+    /// refusal is already counted by reason in the metrics (a line each would be most of the
+    /// authorizer's log bytes). A failure of ours ([`FAILURE_REASONS`]) logs it at warn.
     pub fn new(reason: &'static str) -> Self {
-        tracing::info!(reason, "request denied");
+        if is_failure(reason) {
+            tracing::warn!(reason, "request denied: the authorizer could not decide");
+        } else {
+            tracing::debug!(reason, "request denied");
+        }
         Self { reason }
     }
 
@@ -73,6 +79,14 @@ pub enum SetupError {
     /// `REVOCATION_CHECK` is on and `USERS_TABLE` is unset.
     #[error("USERS_TABLE is required when REVOCATION_CHECK is true")]
     NoUsersTable,
+    /// `TOKEN_CACHE_ENTRIES` or `TOKEN_CACHE_BYTES` is not a whole number.
+    #[error("{name} is {value:?}: expected a whole number (0 turns the token cache off)")]
+    TokenCache {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+    },
 }
 
 #[cfg(test)]

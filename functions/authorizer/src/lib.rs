@@ -8,7 +8,7 @@ pub mod event;
 pub mod jwks;
 pub mod response;
 pub mod revocation;
-pub mod token;
+pub mod token_source;
 pub mod trusted;
 
 pub use checks::Checks;

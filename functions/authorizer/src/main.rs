@@ -8,24 +8,27 @@
 //!   does not): the request id and trace id reach the log lines through a
 //!   `telemetry::Invocation` guard instead (0.04 µs, where such a span costs 0.75 µs), and
 //!   nothing is formatted or allocated for logging on the Allow path;
-//! - lambda_runtime logs every handler error at ERROR; a denial is not an error (we log it once,
-//!   at INFO, with its reason), so that line is filtered out and panics are logged by a hook;
-//! - one EMF line per invocation on stdout (AuthorizerAllow, AuthorizerDeny or AuthorizerFailure
-//!   by reason, and AuthorizerLatency; a simple-mode refusal adds a second, see [`Recorder`]),
-//!   from `Metrics` kept across invocations: 0.38 µs and a `write`, no allocation (the figures
-//!   in this list without a multiple: `cargo bench -p telemetry`).
+//! - lambda_runtime logs every handler error at ERROR; a denial is not an error (we log it at
+//!   DEBUG with its reason, and count it by reason in the metrics), so that line is filtered out
+//!   and panics are logged by a hook;
+//! - the metrics (AuthorizerAllow, AuthorizerDeny or AuthorizerFailure by reason, and
+//!   AuthorizerLatency; see [`Recorder`]) are summed in memory, in `Metrics` kept across
+//!   invocations, and written as a few EMF lines once `METRICS_FLUSH_SECONDS` (60) have passed,
+//!   at the end of an invocation, and at shutdown: nothing written on most invocations, where
+//!   one line each cost ~370 bytes of log ingestion (0 writes them every invocation).
 
 use std::cell::RefCell;
 
-use auth_aws::ConfigLoader;
+use auth_aws::{ConfigLoader, Shutdown};
 use authorizer::error::is_failure;
 use authorizer::{Answer, AuthorizerEvent, Checks, Outcome, decide_with};
 use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use serde_json::Value;
 use telemetry::names::{
-    AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_FAILURE, AUTHORIZER_LATENCY, NAMESPACE, REASON,
+    AUTHORIZER_ALLOW, AUTHORIZER_DENY, AUTHORIZER_FAILURE, AUTHORIZER_LATENCY,
+    AUTHORIZER_TOKEN_CACHE_HITS, AUTHORIZER_TOKEN_CACHE_MISSES, NAMESPACE, REASON,
 };
-use telemetry::{Invocation, Logging, Metrics};
+use telemetry::{FlushInterval, Invocation, Logging, Metrics};
 
 /// The `service` of every log line and the `Service` dimension of every metric (the alarms in
 /// template.yaml name it). The `Environment` dimension comes from `ENVIRONMENT`.
@@ -34,6 +37,13 @@ const SERVICE: &str = "authorizer";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     Logging::new(SERVICE).without_handler_error_lines().init();
+    let flush = match FlushInterval::from_env() {
+        Ok(flush) => flush.duration(),
+        Err(err) => {
+            tracing::error!(error = %err, "configuration is invalid");
+            return Err(err.into());
+        }
+    };
     // With JWT_SECRET set this makes no network call at all. As a verifier it reads the public
     // keys (SIGNING_KEYS_PUBLIC_PARAM) when they are named, and no private key set then.
     let loader = match ConfigLoader::verifier_from_env().await {
@@ -45,7 +55,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     // Trusted issuers and the revocation check: parsed and set up now, still without a network
     // call (JWKS are fetched on the first token of their issuer).
-    let checks = match Checks::from_config(&loader.config()).await {
+    let checks = match Checks::from_config(&loader.config())
+        .await
+        .and_then(|checks| checks.with_token_cache(|name| std::env::var(name).ok()))
+    {
         Ok(checks) => checks,
         Err(err) => {
             tracing::error!(error = %err, "configuration is invalid");
@@ -58,19 +71,38 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         main: Metrics::new(NAMESPACE, SERVICE),
         refusals: Metrics::new(NAMESPACE, SERVICE).with_rollups(&[]),
     });
+    // Metrics held between flushes are written when Lambda shuts the instance down; flushed
+    // every invocation, there is nothing to hold and no extension is registered.
+    let shutdown = if flush.is_zero() {
+        None
+    } else {
+        Shutdown::register("authorizer-metrics").await
+    };
     let metrics = &metrics;
-    Runtime::new(service_fn(
+    let run = Runtime::new(service_fn(
         move |event: LambdaEvent<AuthorizerEvent>| async move {
             let context = &event.context;
             let invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
             let outcome = handle(loader, checks, &event.payload).await;
-            record(metrics, &invocation, &outcome);
+            record(metrics, checks, &invocation, &outcome, flush);
             outcome.answer
         },
     ))
-    .run()
-    .await
+    .run();
+    let Some(mut shutdown) = shutdown else {
+        return run.await;
+    };
+    tokio::select! {
+        result = run => result,
+        () = shutdown.signalled() => {
+            // Between invocations: Lambda sends the signal to an idle instance.
+            if let Ok(mut recorder) = metrics.try_borrow_mut() {
+                recorder.flush();
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn handle(loader: &ConfigLoader, checks: &Checks, event: &AuthorizerEvent) -> Outcome {
@@ -91,8 +123,24 @@ struct Recorder {
     refusals: Metrics,
 }
 
-/// Writes the invocation's EMF line: the decision with its reason, and the handler's latency.
-fn record(metrics: &RefCell<Recorder>, invocation: &Invocation<'_>, outcome: &Outcome) {
+impl Recorder {
+    /// Writes what both hold to stdout (a write for each), and forgets it.
+    fn flush(&mut self) {
+        let mut out = std::io::stdout().lock();
+        self.refusals.flush(&mut out);
+        self.main.flush(&mut out);
+    }
+}
+
+/// Records the invocation (the decision with its reason, and the handler's latency), then
+/// writes the metrics when they have waited `flush` since the oldest of them.
+fn record(
+    metrics: &RefCell<Recorder>,
+    checks: &Checks,
+    invocation: &Invocation<'_>,
+    outcome: &Outcome,
+    flush: std::time::Duration,
+) {
     // Invocations run one at a time and nothing else borrows it: never busy, but if it were,
     // losing a line beats failing the invocation.
     let Ok(mut recorder) = metrics.try_borrow_mut() else {
@@ -108,9 +156,20 @@ fn record(metrics: &RefCell<Recorder>, invocation: &Invocation<'_>, outcome: &Ou
         (Ok(answer), None) => main.count(AUTHORIZER_ALLOW, &[(REASON, allow_reason(answer))], 1),
     }
     main.milliseconds(AUTHORIZER_LATENCY, &[], invocation.elapsed_ms());
-    let mut out = std::io::stdout().lock();
-    refusals.flush(&mut out);
-    main.flush(&mut out);
+    if let Some(cache) = &checks.token_cache
+        && let Ok(mut cache) = cache.lock()
+    {
+        match cache.take_counts() {
+            (0, 0) => {}
+            (hits, misses) => {
+                main.count(AUTHORIZER_TOKEN_CACHE_HITS, &[], hits);
+                main.count(AUTHORIZER_TOKEN_CACHE_MISSES, &[], misses);
+            }
+        }
+    }
+    if main.is_due(flush) || refusals.is_due(flush) {
+        recorder.flush();
+    }
 }
 
 /// `anonymous` for a public route reached without a token (its context is `anonymous: true`

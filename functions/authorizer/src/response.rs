@@ -14,7 +14,7 @@ use crate::checks::Checks;
 use crate::context;
 use crate::error::Denied;
 use crate::event::{AuthorizerEvent, Flavour};
-use crate::token;
+use crate::token_source;
 
 /// What the function returns: an IAM policy or an HTTP API simple response.
 #[derive(Debug, Serialize)]
@@ -143,7 +143,7 @@ fn prepare<'e>(
         .ok_or_else(|| Denied::new("missing_method_arn"))?;
     let arn = MethodArn::parse(arn).map_err(|_| Denied::new("malformed_method_arn"))?;
     let rules = &config.route_rules;
-    if let Some(token) = token::find(&config.token_sources, event)? {
+    if let Some(token) = token_source::find(&config.token_sources, event)? {
         return Ok(Prepared::Token { arn, token });
     }
     if !rules.is_public(&arn) {
@@ -176,10 +176,7 @@ async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verifie
             return trusted.verify(issuer, token).await.map(Verified::Trusted);
         }
     }
-    let claims = config
-        .verifier
-        .verify_access(token)
-        .map_err(|err| Denied::new(err.reason()))?;
+    let claims = verify_own(config, checks, token)?;
     if let Some(trusted) = &checks.trusted
         && trusted.owns_principal(&claims.sub)
     {
@@ -191,6 +188,39 @@ async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verifie
         revocation.check(&claims).await?;
     }
     Ok(Verified::Own(claims))
+}
+
+/// Our own token, verified, or found in the token cache when the key set holds an asymmetric key
+/// (an HMAC check costs about what the cache lookup does).
+fn verify_own(config: &Config, checks: &Checks, token: &str) -> Result<Claims, Denied> {
+    let keys = config.verifier.keys();
+    let cache = checks
+        .token_cache
+        .as_ref()
+        .filter(|_| keys.keys().iter().any(|k| k.algorithm().is_public_key()));
+    let verify = || {
+        config
+            .verifier
+            .verify_access(token)
+            .map_err(|err| Denied::new(err.reason()))
+    };
+    let Some(cache) = cache else {
+        return verify();
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(claims) = lock().get(keys, token, now) {
+        return Ok(claims);
+    }
+    let claims = verify()?;
+    lock().insert(keys, token, &claims, now);
+    Ok(claims)
 }
 
 fn finish(
@@ -227,7 +257,7 @@ fn finish(
         .decide(arn, caller)
         .ok_or_else(|| Denied::new("policy_too_large"))?;
     if !decision.allowed {
-        tracing::info!(reason = "insufficient_scope", sub = %principal, "route not covered by the token's scopes");
+        tracing::debug!(reason = "insufficient_scope", sub = %principal, "route not covered by the token's scopes");
     }
     let identity = context::Identity {
         principal: &principal,
@@ -307,6 +337,7 @@ mod tests {
         Checks {
             trusted: Some(TrustedIssuers::parse(&list.to_string(), "lambda-api", 30).unwrap()),
             revocation: None,
+            token_cache: None,
         }
     }
 
@@ -442,5 +473,53 @@ mod tests {
             json!({"Action": "execute-api:Invoke", "Effect": "Deny",
                    "Resource": ["arn:aws:execute-api:us-east-1:1:api/$default/*/admin/*"]})
         );
+    }
+
+    #[test]
+    fn an_asymmetric_token_presented_again_is_served_from_the_token_cache() {
+        use auth_core::{Grant, KeyAlgorithm, KeyStatus, generate_jwk};
+        let set = json!({"keys": [generate_jwk(KeyAlgorithm::ES256, KeyStatus::Active).unwrap()]});
+        let es256 = config_with(&[("SIGNING_KEYS", &set.to_string())]);
+        let grant = Grant {
+            sub: "alice",
+            client_id: "public",
+            scope: None,
+            audience: None,
+        };
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = es256
+            .issuer
+            .as_ref()
+            .unwrap()
+            .issue_access(&grant, now)
+            .unwrap()
+            .token;
+        let rest = json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"),
+                          "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/me"});
+        let rest = AuthorizerEvent::from_slice(rest.to_string().as_bytes());
+        let checks = Checks::none().with_token_cache(|_| None).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            let outcome = runtime.block_on(decide_with(&es256, &checks, &rest));
+            assert!(outcome.answer.is_ok() && outcome.refused.is_none());
+        }
+        let cache = checks.token_cache.as_ref().unwrap();
+        assert_eq!(cache.lock().unwrap().take_counts(), (2, 1));
+
+        // An HMAC key set verifies every time: the lookup would cost about as much.
+        let hs256 = Checks::none().with_token_cache(|_| None).unwrap();
+        let answer = decide(&hs256, &event(&config().tokens.issuer, None));
+        assert!(answer.is_ok());
+        let cache = hs256.token_cache.as_ref().unwrap();
+        assert_eq!(cache.lock().unwrap().take_counts(), (0, 0));
+        // TOKEN_CACHE_ENTRIES=0 turns it off; a bad number fails the cold start.
+        let off = Checks::none()
+            .with_token_cache(|name| (name == "TOKEN_CACHE_ENTRIES").then(|| "0".to_owned()));
+        assert!(off.unwrap().token_cache.is_none());
+        let bad = Checks::none().with_token_cache(|_| Some("lots".to_owned()));
+        assert!(matches!(bad, Err(crate::SetupError::TokenCache { .. })));
     }
 }

@@ -1,5 +1,6 @@
 //! Why the rotation function could not start, or a rotation step failed.
 
+use auth_aws::KeySetError;
 use auth_core::KeyError;
 use lambda_runtime::Diagnostic;
 use thiserror::Error;
@@ -78,6 +79,17 @@ pub enum RotationError {
         /// The SDK's error with its sources.
         message: String,
     },
+}
+
+impl From<KeySetError> for RotationError {
+    fn from(err: KeySetError) -> Self {
+        match err {
+            KeySetError::SecretsManager { operation, message } => {
+                Self::SecretsManager { operation, message }
+            }
+            KeySetError::Ssm { operation, message } => Self::Ssm { operation, message },
+        }
+    }
 }
 
 impl From<RotationError> for Diagnostic {

@@ -16,7 +16,9 @@
 //! - **finishSecret** moves AWSCURRENT to the new version (and AWSPREVIOUS to the old one).
 //!
 //! createSecret and finishSecret also publish the new set's public keys to the SSM parameter
-//! `SIGNING_KEYS_PUBLIC_PARAM` names (publish.rs), which the authorizer verifies with.
+//! `SIGNING_KEYS_PUBLIC_PARAM` names (publish.rs), which the authorizer verifies with. Every AWS
+//! call goes through auth-aws: `KeySetSecret` (the secret's versions, values and labels) and
+//! `PublicKeysParameter`; the steps here decide which call, when and in what order.
 //!
 //! **Why the new key waits a rotation before it signs.** Rotation may only write the AWSPENDING
 //! version; running functions keep the AWSCURRENT set they read for up to `SSM_CACHE_TTL`
@@ -32,21 +34,20 @@
 //! when the AWSPENDING version already has a value, testSecret only reads, and every step returns
 //! at once when the version is already AWSCURRENT. Key material is never logged: only `kid`s.
 
-mod checks;
 mod config;
 mod error;
 mod event;
+mod pending_set;
 mod publish;
 mod steps;
 mod versions;
 
-pub use checks::{check_pending, key_list};
 pub use config::{
     MIN_RETIRE_AFTER_SECS, PUBLIC_KEYS_VARIABLE, public_keys_param, settings_from_env,
     settings_from_lookup,
 };
 pub use error::{ConfigError, RotationError};
 pub use event::{Outcome, RotationEvent, Step, StepOutcome};
-pub use publish::PublicKeys;
+pub use pending_set::{check_pending, key_list};
 pub use steps::handle;
 pub use versions::{AWSCURRENT, AWSPENDING, VersionState, check_version, current_version};

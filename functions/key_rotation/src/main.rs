@@ -3,8 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use auth_aws::{KeySetSecret, PublicKeysParameter};
 use key_rotation::{
-    PUBLIC_KEYS_VARIABLE, PublicKeys, RotationEvent, handle, public_keys_param, settings_from_env,
+    PUBLIC_KEYS_VARIABLE, RotationEvent, handle, public_keys_param, settings_from_env,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use telemetry::{Invocation, Logging};
@@ -30,10 +31,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         "key rotation ready"
     );
     // The SDK's standard configuration: region, credentials, and AWS_ENDPOINT_URL for emulators.
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let sdk = auth_aws::sdk_config().await;
+    let secret = KeySetSecret::new(&sdk);
     let public_keys = public_keys_param(|name| std::env::var(name).ok())
-        .map(|name| PublicKeys::new(aws_sdk_ssm::Client::new(&sdk), name));
+        .map(|name| PublicKeysParameter::new(&sdk, name));
     match &public_keys {
         Some(public_keys) => {
             tracing::info!(
@@ -47,13 +48,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
              every new key"
         ),
     }
-    let (client, public_keys, settings) = (&client, public_keys.as_ref(), &settings);
+    let (secret, public_keys, settings) = (&secret, public_keys.as_ref(), &settings);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<RotationEvent>| async move {
             let context = &event.context;
             let _invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
-            let result = handle(client, public_keys, settings, &event.payload, unix_now()).await;
+            let result = handle(secret, public_keys, settings, &event.payload, unix_now()).await;
             if let Err(err) = &result {
                 tracing::error!(
                     step = event.payload.step.name(),

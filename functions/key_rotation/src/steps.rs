@@ -3,48 +3,41 @@
 
 use std::collections::HashMap;
 
+use auth_aws::{KeySetSecret, PublicKeysParameter};
 use auth_core::{KeySet, RotationSettings, rotate_key_set};
-use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
 use tracing::info;
 
-use crate::checks::{check_pending, key_list};
 use crate::error::RotationError;
 use crate::event::{Outcome, RotationEvent, Step, StepOutcome};
-use crate::publish::PublicKeys;
+use crate::pending_set::{check_pending, key_list};
+use crate::publish::publish_keys;
 use crate::versions::{AWSCURRENT, AWSPENDING, VersionState, check_version, current_version};
 
 /// Runs the event's step on its secret; `now` (epoch seconds) dates the keys it adds, retires
 /// and prunes. With `public_keys`, createSecret and finishSecret publish the public keys there.
 pub async fn handle(
-    client: &Client,
-    public_keys: Option<&PublicKeys>,
+    secret: &KeySetSecret,
+    public_keys: Option<&PublicKeysParameter>,
     settings: &RotationSettings,
     event: &RotationEvent,
     now: u64,
 ) -> Result<StepOutcome, RotationError> {
-    let described = client
-        .describe_secret()
-        .secret_id(&event.secret_id)
-        .send()
-        .await
-        .map_err(sdk("DescribeSecret"))?;
-    let no_versions = HashMap::new();
-    let versions = described.version_ids_to_stages().unwrap_or(&no_versions);
+    let described = secret.describe(&event.secret_id).await?;
+    let versions = &described.stages;
     let state = check_version(
-        described.rotation_enabled().unwrap_or(false),
+        described.rotation_enabled,
         versions,
         &event.client_request_token,
     )?;
     let outcome = match (state, event.step) {
         (VersionState::AlreadyCurrent, _) => Outcome::AlreadyCurrent,
         (VersionState::Pending, Step::Create) => {
-            create(client, public_keys, settings, event, now).await?
+            create(secret, public_keys, settings, event, now).await?
         }
         (VersionState::Pending, Step::Set) => Outcome::NothingToSet,
-        (VersionState::Pending, Step::Test) => test(client, event).await?,
+        (VersionState::Pending, Step::Test) => test(secret, event).await?,
         (VersionState::Pending, Step::Finish) => {
-            finish(client, public_keys, event, versions).await?
+            finish(secret, public_keys, event, versions).await?
         }
     };
     info!(
@@ -64,50 +57,28 @@ pub async fn handle(
 /// as the AWSPENDING version, unless that version already has a value, and publishes its public
 /// keys (again, when it had: a retry after a failed publication publishes then).
 async fn create(
-    client: &Client,
-    public_keys: Option<&PublicKeys>,
+    secret: &KeySetSecret,
+    public_keys: Option<&PublicKeysParameter>,
     settings: &RotationSettings,
     event: &RotationEvent,
     now: u64,
 ) -> Result<Outcome, RotationError> {
     let token = &event.client_request_token;
-    let existing = client
-        .get_secret_value()
-        .secret_id(&event.secret_id)
-        .version_id(token)
-        .version_stage(AWSPENDING)
-        .send()
-        .await;
-    match existing {
-        Ok(existing) => {
-            let pending = existing.secret_string().unwrap_or_default();
-            publish(public_keys, pending).await?;
-            return Ok(Outcome::AlreadyCreated);
-        }
-        // The version Secrets Manager labelled AWSPENDING when the rotation started has no value
-        // until PutSecretValue gives it one.
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-        Err(err) => return Err(sdk("GetSecretValue")(err)),
+    // `None`: the version Secrets Manager labelled AWSPENDING when the rotation started has no
+    // value until PutSecretValue gives it one.
+    if let Some(pending) = secret.pending_value(&event.secret_id, token).await? {
+        publish(public_keys, &pending).await?;
+        return Ok(Outcome::AlreadyCreated);
     }
-    let current = read(client, &event.secret_id, None, AWSCURRENT).await?;
+    let current = secret.read(&event.secret_id, None, AWSCURRENT).await?;
     let current = current.unwrap_or_default();
     let next = rotate_key_set(&current, settings, now).map_err(RotationError::CurrentKeySet)?;
     let next_keys = KeySet::from_json(&next).map_err(RotationError::CurrentKeySet)?;
-    client
-        .put_secret_value()
-        .secret_id(&event.secret_id)
-        .client_request_token(token)
-        .secret_string(next)
-        .version_stages(AWSPENDING)
-        .set_rotation_token(event.rotation_token.clone())
-        .send()
-        .await
-        .map_err(sdk("PutSecretValue"))?;
+    secret
+        .put_pending(&event.secret_id, token, next, event.rotation_token.clone())
+        .await?;
     if let Some(public_keys) = public_keys {
-        public_keys.publish(&next_keys).await?;
+        publish_keys(public_keys, &next_keys).await?;
     }
     let current_list = KeySet::from_json(&current)
         .map(|keys| key_list(&keys))
@@ -122,12 +93,13 @@ async fn create(
 
 /// testSecret: the AWSPENDING key set signs, and its tokens and the current set's verify with
 /// both sets (see [`check_pending`]).
-async fn test(client: &Client, event: &RotationEvent) -> Result<Outcome, RotationError> {
+async fn test(secret: &KeySetSecret, event: &RotationEvent) -> Result<Outcome, RotationError> {
     let token = &event.client_request_token;
-    let pending = read(client, &event.secret_id, Some(token), AWSPENDING)
+    let pending = secret
+        .read(&event.secret_id, Some(token.as_str()), AWSPENDING)
         .await?
         .ok_or_else(|| RotationError::NoValue(token.clone()))?;
-    let current = read(client, &event.secret_id, None, AWSCURRENT).await?;
+    let current = secret.read(&event.secret_id, None, AWSCURRENT).await?;
     let list = check_pending(&pending, current.as_deref().unwrap_or_default())?;
     info!(pending = %list, "pending key set signs and verifies");
     Ok(Outcome::Tested)
@@ -136,8 +108,8 @@ async fn test(client: &Client, event: &RotationEvent) -> Result<Outcome, Rotatio
 /// finishSecret: publishes the new version's public keys, moves AWSCURRENT to it (Secrets
 /// Manager moves AWSPREVIOUS to the old one), then takes AWSPENDING off it.
 async fn finish(
-    client: &Client,
-    public_keys: Option<&PublicKeys>,
+    secret: &KeySetSecret,
+    public_keys: Option<&PublicKeysParameter>,
     event: &RotationEvent,
     versions: &HashMap<String, Vec<String>>,
 ) -> Result<Outcome, RotationError> {
@@ -149,31 +121,19 @@ async fn finish(
     // Before the move: the set that is about to sign is published first, whatever happened to
     // createSecret's publication.
     if public_keys.is_some() {
-        let pending = read(client, &event.secret_id, Some(token), AWSPENDING)
+        let pending = secret
+            .read(&event.secret_id, Some(token.as_str()), AWSPENDING)
             .await?
             .ok_or_else(|| RotationError::NoValue(token.clone()))?;
         publish(public_keys, &pending).await?;
     }
-    client
-        .update_secret_version_stage()
-        .secret_id(&event.secret_id)
-        .version_stage(AWSCURRENT)
-        .move_to_version_id(token)
-        .set_remove_from_version_id(previous.map(str::to_owned))
-        .send()
-        .await
-        .map_err(sdk("UpdateSecretVersionStage"))?;
+    secret
+        .move_current(&event.secret_id, token, previous)
+        .await?;
     // Secrets Manager accepts AWSPENDING left on the current version, but a label on no other
     // version says plainly that no rotation is under way. Done after the move: if this call
     // fails, a retry finds the version AWSCURRENT and has nothing left to do.
-    client
-        .update_secret_version_stage()
-        .secret_id(&event.secret_id)
-        .version_stage(AWSPENDING)
-        .remove_from_version_id(token)
-        .send()
-        .await
-        .map_err(sdk("UpdateSecretVersionStage"))?;
+    secret.remove_pending(&event.secret_id, token).await?;
     info!(
         previous = previous.unwrap_or("none"),
         "AWSCURRENT moved to the new version"
@@ -182,41 +142,13 @@ async fn finish(
 }
 
 /// Publishes the public keys of the key set `text`, when there is a parameter to publish to.
-async fn publish(public_keys: Option<&PublicKeys>, text: &str) -> Result<(), RotationError> {
+async fn publish(
+    public_keys: Option<&PublicKeysParameter>,
+    text: &str,
+) -> Result<(), RotationError> {
     let Some(public_keys) = public_keys else {
         return Ok(());
     };
     let keys = KeySet::from_json(text).map_err(RotationError::PendingKeySet)?;
-    public_keys.publish(&keys).await
-}
-
-/// The text of a version (by id and label, or by label alone); `None` when it has no text.
-async fn read(
-    client: &Client,
-    secret_id: &str,
-    version_id: Option<&String>,
-    stage: &str,
-) -> Result<Option<String>, RotationError> {
-    let value = client
-        .get_secret_value()
-        .secret_id(secret_id)
-        .set_version_id(version_id.cloned())
-        .version_stage(stage)
-        .send()
-        .await
-        .map_err(sdk("GetSecretValue"))?;
-    Ok(value.secret_string().map(str::to_owned))
-}
-
-/// Turns an SDK error into ours, with the error's sources (never a secret value: Secrets
-/// Manager's error messages do not carry one).
-fn sdk<E, R>(operation: &'static str) -> impl FnOnce(SdkError<E, R>) -> RotationError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    move |err| RotationError::SecretsManager {
-        operation,
-        message: DisplayErrorContext(&err).to_string(),
-    }
+    publish_keys(public_keys, &keys).await
 }

@@ -3,12 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::error::RotationError;
+pub use auth_aws::{AWSCURRENT, AWSPENDING};
 
-/// The label of the version in use.
-pub const AWSCURRENT: &str = "AWSCURRENT";
-/// The label of the version being rotated to.
-pub const AWSPENDING: &str = "AWSPENDING";
+use crate::error::RotationError;
 
 /// What the step should do with the version the event names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

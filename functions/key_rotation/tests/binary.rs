@@ -10,24 +10,18 @@
 mod common;
 
 use common::*;
-use e2e::runtime_api::{Function, Outcome};
 use key_rotation::{AWSCURRENT, AWSPENDING, RotationEvent};
 use serde_json::{Value, json};
+use test_support::functions::on_moto;
+use test_support::runtime_api::{Function, Outcome};
 
 fn start(env: &[(&str, &str)]) -> Function {
-    let endpoint = e2e::moto::moto().endpoint.clone();
-    let mut all = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ];
-    all.extend_from_slice(env);
-    Function::start("key_rotation", &all)
+    on_moto("key_rotation", env)
 }
 
 /// The sample event of `step`, for this secret and version.
 fn sample(step: &str, name: &str, token: &str) -> Value {
-    let mut event = e2e::event(&format!("key_rotation/{step}-secret.json"));
+    let mut event = test_support::event(&format!("key_rotation/{step}-secret.json"));
     event["SecretId"] = name.into();
     event["ClientRequestToken"] = token.into();
     event["RotationToken"] = "rotation-token-from-secrets-manager".into();
@@ -37,7 +31,7 @@ fn sample(step: &str, name: &str, token: &str) -> Value {
 #[test]
 fn the_sample_events_are_rotation_events() {
     for step in ["create", "set", "test", "finish"] {
-        let value = e2e::event(&format!("key_rotation/{step}-secret.json"));
+        let value = test_support::event(&format!("key_rotation/{step}-secret.json"));
         let event: RotationEvent = serde_json::from_value(value).unwrap();
         assert_eq!(event.step.name(), format!("{step}Secret"));
     }

@@ -11,12 +11,10 @@
 mod common;
 
 use common::*;
-use e2e::runtime_api::Function;
 use key_rotation::{AWSCURRENT, AWSPENDING, Outcome, RotationError, Step};
 use serde_json::{Value, json};
+use test_support::runtime_api::Function;
 
-const T0: u64 = 1_900_000_000;
-const DAY: u64 = 86_400;
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 fn kids(set: &Value) -> Vec<String> {
@@ -72,7 +70,7 @@ async fn every_step_leaves_exactly_the_public_keys_of_the_set_that_is_rotated_to
         };
         let token = begin_rotation(&client, &name).await;
         for s in [Step::Create, Step::Set, Step::Test] {
-            publishing_step(&client, &public_keys, &settings, &name, &token, s, now)
+            publishing_step(&public_keys, &settings, &name, &token, s, now)
                 .await
                 .unwrap_or_else(|err| panic!("rotation {rotation}, {s}: {err}"));
             let published = parameter(&ssm, &param).await;
@@ -84,17 +82,9 @@ async fn every_step_leaves_exactly_the_public_keys_of_the_set_that_is_rotated_to
                 assert!(kids(&published).contains(kid), "rotation {rotation}, {s}");
             }
         }
-        publishing_step(
-            &client,
-            &public_keys,
-            &settings,
-            &name,
-            &token,
-            Step::Finish,
-            now,
-        )
-        .await
-        .unwrap();
+        publishing_step(&public_keys, &settings, &name, &token, Step::Finish, now)
+            .await
+            .unwrap();
         let current = current_set(&client, &name).await;
         let published = parameter(&ssm, &param).await;
         assert_eq!(
@@ -123,7 +113,7 @@ async fn a_retried_step_publishes_again() {
     let name = secret(&client, r#"{"keys":[]}"#).await;
     let (param, public_keys) = public_keys_parameter(&ssm).await;
     let token = begin_rotation(&client, &name).await;
-    let run = |s| publishing_step(&client, &public_keys, &settings, &name, &token, s, T0);
+    let run = |s| publishing_step(&public_keys, &settings, &name, &token, s, T0);
     assert_eq!(run(Step::Create).await.unwrap().outcome, Outcome::Created);
     let expected = parameter(&ssm, &param).await;
     // The publication was lost (or the parameter edited): createSecret run again restores it.
@@ -160,8 +150,8 @@ async fn a_failed_publication_fails_the_step_and_aws_current_stays() {
     let token = begin_rotation(&client, &name).await;
     // Nothing listens on port 9: every PutParameter fails.
     let unreachable = auth_aws::emulator_sdk_config("http://127.0.0.1:9").await;
-    let broken = key_rotation::PublicKeys::new(aws_sdk_ssm::Client::new(&unreachable), "/p");
-    let run = |s| publishing_step(&client, &broken, &settings, &name, &token, s, T0 + DAY);
+    let broken = auth_aws::PublicKeysParameter::new(&unreachable, "/p");
+    let run = |s| publishing_step(&broken, &settings, &name, &token, s, T0 + DAY);
     assert!(matches!(
         run(Step::Create).await,
         Err(RotationError::Ssm { .. })
@@ -180,7 +170,7 @@ fn the_binary_publishes_to_the_parameter_its_environment_names() {
     let name = runtime.block_on(secret(&client, r#"{"keys":[]}"#));
     let (param, _) = runtime.block_on(public_keys_parameter(&ssm));
     let token = runtime.block_on(begin_rotation(&client, &name));
-    let endpoint = e2e::moto::moto().endpoint.clone();
+    let endpoint = test_support::moto::moto().endpoint.clone();
     let function = Function::start(
         "key_rotation",
         &[

@@ -13,9 +13,6 @@ use common::*;
 use key_rotation::{AWSCURRENT, AWSPENDING, Outcome, RotationError, Step};
 use serde_json::{Value, json};
 
-const T0: u64 = 1_900_000_000;
-const DAY: u64 = 86_400;
-
 #[tokio::test]
 async fn the_first_rotation_of_an_empty_secret_creates_an_active_key() {
     let client = client().await;
@@ -26,10 +23,10 @@ async fn the_first_rotation_of_an_empty_secret_creates_an_active_key() {
     let mut create = event(&name, &token, Step::Create);
     create.rotation_token = Some("rotation-token-from-secrets-manager".into());
     let outcomes = [
-        key_rotation::handle(&client, None, &settings, &create, T0).await,
-        step(&client, &settings, &name, &token, Step::Set, T0).await,
-        step(&client, &settings, &name, &token, Step::Test, T0).await,
-        step(&client, &settings, &name, &token, Step::Finish, T0).await,
+        key_rotation::handle(&key_set_secret().await, None, &settings, &create, T0).await,
+        step(&settings, &name, &token, Step::Set, T0).await,
+        step(&settings, &name, &token, Step::Test, T0).await,
+        step(&settings, &name, &token, Step::Finish, T0).await,
     ]
     .map(|outcome| outcome.unwrap().outcome);
     assert_eq!(
@@ -119,7 +116,7 @@ async fn every_step_run_twice_gives_the_same_result() {
     let before = value(&client, &name, AWSCURRENT).await;
 
     let token = begin_rotation(&client, &name).await;
-    let run = |s: Step, now: u64| step(&client, &settings, &name, &token, s, now);
+    let run = |s: Step, now: u64| step(&settings, &name, &token, s, now);
     assert_eq!(
         run(Step::Create, T0 + DAY).await.unwrap().outcome,
         Outcome::Created
@@ -215,10 +212,10 @@ async fn test_secret_fails_on_a_broken_pending_version() {
             .await
             .unwrap();
         // createSecret leaves the version as it finds it, and testSecret refuses it, every time.
-        let created = step(&client, &settings, &name, &token, Step::Create, T0).await;
+        let created = step(&settings, &name, &token, Step::Create, T0).await;
         assert_eq!(created.unwrap().outcome, Outcome::AlreadyCreated, "{case}");
         for _ in 0..2 {
-            let tested = step(&client, &settings, &name, &token, Step::Test, T0).await;
+            let tested = step(&settings, &name, &token, Step::Test, T0).await;
             assert!(
                 matches!(
                     tested,
@@ -243,7 +240,7 @@ async fn steps_refuse_what_is_not_a_pending_rotation() {
     let name = secret(&client, r#"{"keys":[]}"#).await;
     let first = labelled(&client, &name, AWSCURRENT).await.unwrap();
     // Rotation never enabled on this secret.
-    let outcome = step(&client, &settings, &name, &first, Step::Create, T0).await;
+    let outcome = step(&settings, &name, &first, Step::Create, T0).await;
     assert!(
         matches!(outcome, Err(RotationError::RotationDisabled)),
         "{outcome:?}"
@@ -251,17 +248,17 @@ async fn steps_refuse_what_is_not_a_pending_rotation() {
 
     let token = begin_rotation(&client, &name).await;
     let unknown = "00000000-0000-4000-8000-000000000000";
-    let outcome = step(&client, &settings, &name, unknown, Step::Create, T0).await;
+    let outcome = step(&settings, &name, unknown, Step::Create, T0).await;
     assert!(
         matches!(outcome, Err(RotationError::UnknownVersion(_))),
         "{outcome:?}"
     );
     // The version that is current: nothing to do, whatever the step.
-    let outcome = step(&client, &settings, &name, &first, Step::Create, T0).await;
+    let outcome = step(&settings, &name, &first, Step::Create, T0).await;
     assert_eq!(outcome.unwrap().outcome, Outcome::AlreadyCurrent);
     // testSecret before createSecret wrote anything fails, and changes nothing.
     assert!(
-        step(&client, &settings, &name, &token, Step::Test, T0)
+        step(&settings, &name, &token, Step::Test, T0)
             .await
             .is_err()
     );
@@ -269,7 +266,7 @@ async fn steps_refuse_what_is_not_a_pending_rotation() {
     // A secret holding keys that do not make a set is never overwritten.
     let broken = secret(&client, r#"{"keys":[{"kid":"k1","alg":"ES256"}]}"#).await;
     let token = begin_rotation(&client, &broken).await;
-    let outcome = step(&client, &settings, &broken, &token, Step::Create, T0).await;
+    let outcome = step(&settings, &broken, &token, Step::Create, T0).await;
     assert!(
         matches!(outcome, Err(RotationError::CurrentKeySet(_))),
         "{outcome:?}"

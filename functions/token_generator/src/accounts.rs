@@ -5,48 +5,15 @@ use auth_aws::{
 };
 use auth_core::check_password_policy;
 use lambda_http::Request;
-use lambda_http::RequestExt as _;
-use lambda_http::request::RequestContext;
 
 use crate::App;
+use crate::attempt::{Attempt, now};
 use crate::body::Params;
 use crate::error::ApiError;
-use crate::grants::now;
+use crate::hashing::{SecretKind, hash_password, verify_secret};
 use crate::signed_in;
 
 const MAX_USERNAME_CHARS: usize = 256;
-
-/// Who is trying, from where, when: what attempts are counted against.
-pub struct Attempt {
-    pub now: u64,
-    /// The caller's address as API Gateway saw it (absent on direct invocations).
-    pub ip: Option<String>,
-}
-
-impl Attempt {
-    pub fn of(request: &Request) -> Self {
-        let ip = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-            _ => None,
-        };
-        Self {
-            now: now(),
-            ip: ip.filter(|ip| !ip.is_empty() && ip.len() <= 64),
-        }
-    }
-
-    /// The counters of a sign-in: the source address first (a locked address then never
-    /// touches the account's counter), then the account.
-    fn keys<'a>(&'a self, account: Option<&'a str>) -> Vec<LockKey<'a>> {
-        self.ip
-            .as_deref()
-            .map(LockKey::Ip)
-            .into_iter()
-            .chain(account.map(LockKey::Account))
-            .collect()
-    }
-}
 
 /// Counts the attempt against each of `keys` before any password is checked (one conditional
 /// write each, see [`auth_aws::Store::reserve_attempt`]). `Ok(Err(until))` when one is locked:
@@ -116,43 +83,6 @@ fn key_kind(key: &LockKey<'_>) -> &'static str {
         LockKey::Account(_) => "account",
         LockKey::Ip(_) => "ip",
     }
-}
-
-/// Whose secret a verification checks (the `secret` field of its log line).
-#[derive(Debug, Clone, Copy)]
-pub enum SecretKind {
-    Password,
-    ClientSecret,
-}
-
-impl SecretKind {
-    fn code(self) -> &'static str {
-        match self {
-            Self::Password => "password",
-            Self::ClientSecret => "client_secret",
-        }
-    }
-}
-
-/// argon2id verification off the async executor; `stored: None` verifies a dummy hash so a
-/// miss costs the same time as a wrong secret. Each verification logs `password_checked` at
-/// debug (`dummy = true` for the dummy hash), never the secret.
-pub async fn verify_secret(
-    app: &App,
-    kind: SecretKind,
-    secret: &str,
-    stored: Option<String>,
-) -> Result<bool, ApiError> {
-    tracing::debug!(
-        secret = kind.code(),
-        dummy = stored.is_none(),
-        "password_checked"
-    );
-    let hasher = app.hasher.clone();
-    let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || hasher.verify(&secret, stored.as_deref()))
-        .await
-        .map_err(|err| ApiError::Internal(err.to_string()))
 }
 
 /// The user, if `password` is theirs. Unknown user and wrong password take the same path and
@@ -248,12 +178,7 @@ pub async fn register(
             return Err(ApiError::Throttled { retry_after });
         }
     }
-    let hasher = app.hasher.clone();
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(|err| ApiError::Internal(err.to_string()))?
-        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    let hash = hash_password(app, password).await?;
     let user = NewUser {
         username,
         password_hash: &hash,

@@ -1,6 +1,6 @@
 //! Everything a request can fail with, mapped to the wire in one place.
 
-use auth_core::{OAuthError, PasswordError};
+use auth_core::{OAuthError, PasswordError, ScopeError};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -82,5 +82,11 @@ impl ApiError {
 impl From<auth_aws::StoreError> for ApiError {
     fn from(err: auth_aws::StoreError) -> Self {
         Self::Internal(err.to_string())
+    }
+}
+
+impl From<ScopeError> for ApiError {
+    fn from(_: ScopeError) -> Self {
+        Self::InvalidScope
     }
 }

@@ -2,15 +2,15 @@
 //! grants.
 
 use auth_aws::{Config, Family, RefreshRecord, RotateError};
-use auth_core::{Grant, IssuedToken, RefreshToken, random_id};
+use auth_core::{Grant, IssuedToken, Ownership, RefreshToken, random_id};
 use lambda_http::Request;
 
 use crate::App;
-use crate::accounts::{self, Attempt};
+use crate::accounts;
+use crate::attempt::Attempt;
 use crate::body::Params;
-use crate::clients;
+use crate::client_auth;
 use crate::error::ApiError;
-use crate::scope;
 
 /// What a grant issues.
 pub struct Issued {
@@ -65,14 +65,14 @@ pub async fn password(
     let password = params.require("password")?;
     let attempt = Attempt::of(request);
     // A confidential client signing a user in authenticates; anyone else is the public client.
-    let client = clients::optional(app, request, params).await?;
+    let client = client_auth::optional(app, request, params).await?;
     let client_id = client
         .as_ref()
         .map_or(config.public_client_id.as_str(), |c| c.client_id.as_str());
     let audience = audience(config, params)?;
     let user = accounts::authenticate(app, config, username, password, &attempt).await?;
     let allowed = config.scopes_for_roles(&user.roles);
-    let scope = scope::narrow(params.get("scope"), &allowed)?;
+    let scope = auth_core::narrow_scope(params.get("scope"), &allowed)?;
     let grant = Grant {
         sub: &user.username,
         client_id,
@@ -121,7 +121,7 @@ async fn refresh(
     let issuer = issuer(config)?;
     let presented = params.require("refresh_token")?;
     let attempt = Attempt::of(request);
-    let client = clients::optional(app, request, params).await?;
+    let client = client_auth::optional(app, request, params).await?;
     let audience = audience(config, params)?;
     // Refresh tokens are opaque handles: a JWT (or anything else) is no refresh token of ours.
     let presented = RefreshToken::parse(presented).ok_or(ApiError::RefreshRejected("malformed"))?;
@@ -134,14 +134,11 @@ async fn refresh(
         return Err(ApiError::RefreshRejected("expired"));
     }
     // RFC 6749 §6: a token issued to a confidential client is only refreshed by that client.
-    match &client {
-        Some(client) if client.client_id != record.client_id => {
-            return Err(ApiError::RefreshRejected("other_client"));
-        }
-        None if record.client_id != config.public_client_id => {
-            return Err(ApiError::InvalidClient);
-        }
-        _ => {}
+    let caller = client.as_ref().map(|c| c.client_id.as_str());
+    match Ownership::of(&record.client_id, &config.public_client_id, caller) {
+        Ownership::Owner => {}
+        Ownership::Unauthenticated => return Err(ApiError::InvalidClient),
+        Ownership::OtherClient => return Err(ApiError::RefreshRejected("other_client")),
     }
     // The account as it is now (one more read): a disabled or deleted one refreshes nothing,
     // and a role taken away since sign-in narrows the scope from this refresh on. The family's
@@ -154,20 +151,13 @@ async fn refresh(
     if user.disabled {
         return Err(ApiError::RefreshRejected("user_disabled"));
     }
-    let allowed = config.scopes_for_roles(&user.roles);
     // RFC 6749 §6: the scope is checked against the grant before the token is spent, so a
     // request the server refuses leaves the client's refresh token usable.
-    let granted: Vec<String> = record
-        .scope
-        .as_deref()
-        .map(|s| {
-            s.split(' ')
-                .filter(|scope| allowed.iter().any(|a| a == scope))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    let access_scope = scope::within(params.get("scope"), &granted)?;
+    let access_scope = auth_core::refresh_scope(
+        record.scope.as_deref(),
+        &config.scopes_for_roles(&user.roles),
+        params.get("scope"),
+    )?;
     let now = attempt.now;
     let refresh = RefreshToken::generate().map_err(internal)?;
     let successor = record.successor(refresh.digest(), now, config.tokens.refresh_ttl_secs);
@@ -221,9 +211,9 @@ async fn client_credentials(
 ) -> Result<Issued, ApiError> {
     let issuer = issuer(config)?;
     let attempt = Attempt::of(request);
-    let client = clients::required(app, request, params).await?;
+    let client = client_auth::required(app, request, params).await?;
     let audience = audience(config, params)?;
-    let scope = scope::narrow(params.get("scope"), &client.scopes)?;
+    let scope = auth_core::narrow_scope(params.get("scope"), &client.scopes)?;
     let access = issuer
         .issue_access(
             &Grant {
@@ -242,11 +232,4 @@ async fn client_credentials(
         refresh: None,
         scope,
     })
-}
-
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }

@@ -4,26 +4,29 @@
 //! API (v2) events.
 
 mod accounts;
+mod attempt;
 mod body;
-mod clients;
+mod client_auth;
 mod discovery;
 mod error;
 mod grants;
-mod lifecycle;
+mod hashing;
+mod introspection;
 mod metrics;
 mod password;
+mod presented;
 mod response;
+mod revocation;
 mod routes;
-mod scope;
 mod signed_in;
 
 use std::convert::Infallible;
 
-use auth_aws::{ConfigLoader, Store};
+use auth_aws::{ConfigLoader, Shutdown, Store};
 use auth_core::PasswordHasher;
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{Error, service_fn};
-use telemetry::Invocation;
+use telemetry::{FlushInterval, Invocation};
 use token_generator::event::{self, HttpEvent, HttpResponse};
 
 use crate::metrics::RequestMetrics;
@@ -46,12 +49,19 @@ async fn main() -> Result<(), Error> {
             return Err(err);
         }
     };
+    // Metrics held between flushes are written when Lambda shuts the instance down (flushed
+    // every invocation, there is nothing to hold).
+    let shutdown = if app.metrics.flushes_every_invocation() {
+        None
+    } else {
+        Shutdown::register("token-generator-metrics").await
+    };
     let app = &app;
     // lambda_runtime with our own event decoding (token_generator::event), not lambda_http::run,
     // whose conversion of the event panics on hostile ones (an invalid base64 body, a path or
     // query no URL holds): those are 400 answers here. A payload that is no API Gateway event
     // still gets the runtime's deserialize error.
-    lambda_runtime::run(service_fn(
+    let run = lambda_runtime::run(service_fn(
         move |event: LambdaEvent<HttpEvent>| async move {
             let LambdaEvent { payload, context } = event;
             let _invocation =
@@ -61,11 +71,20 @@ async fn main() -> Result<(), Error> {
                 Ok(request) => routes::handle(app, request).await,
                 Err(bad) => routes::bad_event(app, bad).await,
             };
-            app.metrics.flush();
+            app.metrics.flush_if_due();
             Ok::<HttpResponse, Infallible>(event::encode(origin, response))
         },
-    ))
-    .await
+    ));
+    let Some(mut shutdown) = shutdown else {
+        return run.await;
+    };
+    tokio::select! {
+        result = run => result,
+        () = shutdown.signalled() => {
+            app.metrics.flush();
+            Ok(())
+        }
+    }
 }
 
 impl App {
@@ -81,7 +100,7 @@ impl App {
             loader,
             store: Store::new(&sdk, table),
             hasher: PasswordHasher::new(),
-            metrics: RequestMetrics::new("token_generator"),
+            metrics: RequestMetrics::new("token_generator", FlushInterval::from_env()?),
         })
     }
 }

@@ -1,23 +1,36 @@
 //! The token issuer's CloudWatch metrics (EMF lines on stdout, see the telemetry crate):
-//! collected while a request runs, written once when it ends.
+//! collected while requests run, written at the end of the first request after
+//! `METRICS_FLUSH_SECONDS` (and at shutdown).
 
 use std::sync::Mutex;
+use std::time::Duration;
 
-use telemetry::{Metrics, names};
+use telemetry::{FlushInterval, Metrics, names};
 
-/// The metrics of the request being handled (one at a time per process).
-pub struct RequestMetrics(Mutex<Metrics>);
+/// The metrics of the requests since the last flush (one request at a time per process).
+pub struct RequestMetrics {
+    metrics: Mutex<Metrics>,
+    flush: Duration,
+}
 
 impl RequestMetrics {
-    pub fn new(service: &'static str) -> Self {
-        Self(Mutex::new(Metrics::new(names::NAMESPACE, service)))
+    pub fn new(service: &'static str, flush: FlushInterval) -> Self {
+        Self {
+            metrics: Mutex::new(Metrics::new(names::NAMESPACE, service)),
+            flush: flush.duration(),
+        }
     }
 
-    fn with(&self, f: impl FnOnce(&mut Metrics)) {
+    fn with<T>(&self, f: impl FnOnce(&mut Metrics) -> T) -> T {
         f(&mut self
-            .0
+            .metrics
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()));
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Whether every request writes its metrics (`METRICS_FLUSH_SECONDS=0`).
+    pub fn flushes_every_invocation(&self) -> bool {
+        self.flush.is_zero()
     }
 
     /// A token was issued by `grant` (`password`, `refresh_token`, `client_credentials`).
@@ -40,8 +53,17 @@ impl RequestMetrics {
         self.with(|m| m.count(names::REFRESH_REUSE_DETECTED, &[], 1));
     }
 
-    /// Writes what was collected as one EMF line to stdout.
+    /// Writes what was collected to stdout (one EMF line per document), and forgets it.
     pub fn flush(&self) {
         self.with(|m| m.flush(&mut std::io::stdout().lock()));
+    }
+
+    /// [`RequestMetrics::flush`] once the oldest value has waited `METRICS_FLUSH_SECONDS`.
+    pub fn flush_if_due(&self) {
+        self.with(|m| {
+            if m.is_due(self.flush) {
+                m.flush(&mut std::io::stdout().lock());
+            }
+        });
     }
 }

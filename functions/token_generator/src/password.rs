@@ -14,10 +14,11 @@ use auth_core::check_password_policy;
 use lambda_http::Request;
 
 use crate::App;
-use crate::accounts::{self, Attempt};
+use crate::accounts;
+use crate::attempt::{Attempt, now};
 use crate::body::Params;
 use crate::error::ApiError;
-use crate::grants::now;
+use crate::hashing::hash_password;
 use crate::signed_in;
 
 /// Changes the password of the access token's user; returns how many families were revoked.
@@ -41,7 +42,7 @@ pub async fn change(app: &App, config: &Config, request: &Request) -> Result<usi
     }
     let attempt = Attempt::of(request);
     let user = accounts::authenticate(app, config, &claims.sub, old_password, &attempt).await?;
-    let hash = hash(app, new_password).await?;
+    let hash = hash_password(app, new_password).await?;
     match app
         .store
         .change_password(&user.username, &user.password_hash, &hash, now())
@@ -55,14 +56,4 @@ pub async fn change(app: &App, config: &Config, request: &Request) -> Result<usi
         Err(StoreError::ConditionFailed) => Err(ApiError::BadCredentials),
         Err(err) => Err(err.into()),
     }
-}
-
-/// The argon2id hash of `password`, off the async executor.
-async fn hash(app: &App, password: &str) -> Result<String, ApiError> {
-    let hasher = app.hasher.clone();
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(|err| ApiError::Internal(err.to_string()))?
-        .map_err(|err| ApiError::Internal(err.to_string()))
 }

@@ -13,9 +13,10 @@ use crate::body::Params;
 use crate::discovery;
 use crate::error::ApiError;
 use crate::grants;
-use crate::lifecycle;
+use crate::introspection;
 use crate::password;
 use crate::response;
+use crate::revocation;
 
 /// How long clients and API Gateway may cache the JWKS and the metadata: a rotation publishes
 /// the next key a whole rotation period before it signs, so five minutes is plenty.
@@ -45,52 +46,65 @@ enum Route {
 /// The prefix of [`Route::ServerMetadataFor`] paths.
 const SERVER_METADATA_PREFIX: &str = "/.well-known/oauth-authorization-server/";
 
+/// How a route is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// GET (and HEAD): documents.
+    Read,
+    /// POST: everything that acts.
+    Write,
+}
+
+/// Every route with its path (after any stage prefix) and method: the one place a route is
+/// declared. [`Route::ServerMetadataFor`] matches every path under its prefix.
+const ROUTES: [(Route, &str, Access); 12] = [
+    (Route::Token, "/token", Access::Write),
+    (Route::Revoke, "/revoke", Access::Write),
+    (Route::Introspect, "/introspect", Access::Write),
+    (Route::Register, "/auth/register", Access::Write),
+    (Route::Login, "/auth/login", Access::Write),
+    (Route::Logout, "/auth/logout", Access::Write),
+    (Route::ChangePassword, "/auth/password", Access::Write),
+    (Route::Health, "/health", Access::Read),
+    (Route::Jwks, "/.well-known/jwks.json", Access::Read),
+    (
+        Route::Metadata,
+        "/.well-known/openid-configuration",
+        Access::Read,
+    ),
+    (
+        Route::ServerMetadata,
+        "/.well-known/oauth-authorization-server",
+        Access::Read,
+    ),
+    (
+        Route::ServerMetadataFor,
+        "/.well-known/oauth-authorization-server/{path}",
+        Access::Read,
+    ),
+];
+
 impl Route {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Token => "/token",
-            Self::Revoke => "/revoke",
-            Self::Introspect => "/introspect",
-            Self::Jwks => "/.well-known/jwks.json",
-            Self::Metadata => "/.well-known/openid-configuration",
-            Self::ServerMetadata => "/.well-known/oauth-authorization-server",
-            Self::ServerMetadataFor => "/.well-known/oauth-authorization-server/{path}",
-            Self::Register => "/auth/register",
-            Self::Login => "/auth/login",
-            Self::Logout => "/auth/logout",
-            Self::ChangePassword => "/auth/password",
-            Self::Health => "/health",
-        }
+    fn entry(self) -> Option<&'static (Route, &'static str, Access)> {
+        ROUTES.iter().find(|(route, _, _)| *route == self)
     }
 
-    fn exact(path: &str) -> Option<Self> {
-        [
-            Self::Token,
-            Self::Revoke,
-            Self::Introspect,
-            Self::Register,
-            Self::Login,
-            Self::Logout,
-            Self::ChangePassword,
-            Self::Health,
-            Self::Jwks,
-            Self::Metadata,
-            Self::ServerMetadata,
-        ]
-        .into_iter()
-        .find(|route| route.name() == path)
+    /// The route's path, as logged.
+    fn name(self) -> &'static str {
+        self.entry().map_or("unknown", |(_, path, _)| path)
     }
 
     /// Answered to GET (and HEAD) rather than POST.
     fn is_read(self) -> bool {
-        matches!(
-            self,
-            Self::Health
-                | Self::Jwks
-                | Self::Metadata
-                | Self::ServerMetadata
-                | Self::ServerMetadataFor
-        )
+        self.entry()
+            .is_some_and(|(_, _, access)| *access == Access::Read)
+    }
+
+    fn exact(path: &str) -> Option<Self> {
+        ROUTES
+            .iter()
+            .find(|(route, name, _)| *route != Self::ServerMetadataFor && *name == path)
+            .map(|(route, _, _)| *route)
     }
 
     /// The route for a path, also when it carries a stage or base-path prefix (`/dev/token`).
@@ -206,12 +220,12 @@ async fn dispatch(
         }
         Route::Revoke => {
             let params = Params::parse(request)?;
-            lifecycle::revoke(app, config, request, &params).await?;
+            revocation::revoke(app, config, request, &params).await?;
             Ok(response::json(200, &json!({})))
         }
         Route::Introspect => {
             let params = Params::parse(request)?;
-            let answer = lifecycle::introspect(app, config, request, &params).await?;
+            let answer = introspection::introspect(app, config, request, &params).await?;
             Ok(response::json(200, &answer))
         }
         Route::Register => {
@@ -279,6 +293,19 @@ mod tests {
             Route::resolve("/prod/.well-known/oauth-authorization-server/prod"),
             Some(Route::ServerMetadataFor)
         );
+    }
+
+    #[test]
+    fn every_declared_route_resolves_from_its_path() {
+        for (route, path, _) in ROUTES {
+            let path = path.replace("{path}", "prod");
+            assert_eq!(Route::resolve(&path), Some(route), "{path}");
+            assert_eq!(
+                Route::resolve(&format!("/prod{path}")),
+                Some(route),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::process::{Command, Output, Stdio};
 
 use auth_aws::{NewUser, Store, emulator_sdk_config};
 use auth_core::{KeySet, PasswordHasher};
-use e2e::moto::moto;
 use serde_json::Value;
+use test_support::moto::moto;
 
 /// Private JWK members: none may be published.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
@@ -62,7 +62,7 @@ fn text(value: &Value) -> String {
 
 async fn table() -> (Store, String) {
     let sdk = emulator_sdk_config(&moto().endpoint).await;
-    let name = e2e::unique("authctl");
+    let name = test_support::unique("authctl");
     let store = Store::new(&sdk, &name);
     store.create_table().await.unwrap();
     (store, name)
@@ -232,7 +232,7 @@ fn add_promote_prune_cycle() {
 #[test]
 fn a_key_set_file_may_replace_standard_input() {
     let set = ok(&["keys", "generate"], "");
-    let path = std::env::temp_dir().join(format!("{}.json", e2e::unique("authctl-set")));
+    let path = std::env::temp_dir().join(format!("{}.json", test_support::unique("authctl-set")));
     std::fs::write(&path, text(&set)).unwrap();
     let added = ok(&["keys", "add", path.to_str().unwrap()], "");
     std::fs::remove_file(&path).unwrap();
@@ -387,7 +387,7 @@ async fn user_with_a_session(store: &Store, username: &str) -> String {
     let now = authctl_now();
     let family = auth_aws::Family {
         sub: username.to_owned(),
-        id: e2e::unique("family"),
+        id: test_support::unique("family"),
         generation: 0,
         client_id: "public".to_owned(),
         scope: None,

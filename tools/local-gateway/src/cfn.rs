@@ -15,6 +15,9 @@ use crate::error::Error;
 /// recursing forever on a cycle.
 const MAX_CONDITION_DEPTH: usize = 32;
 
+/// The REST API id the local stack uses unless told otherwise (`--api-id`).
+pub const DEFAULT_API_ID: &str = "local0000a";
+
 /// Where the local stack pretends to live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -31,7 +34,7 @@ impl Default for Identity {
         Self {
             region: "us-east-1".to_owned(),
             account: "123456789012".to_owned(),
-            api_id: "local0000a".to_owned(),
+            api_id: DEFAULT_API_ID.to_owned(),
         }
     }
 }

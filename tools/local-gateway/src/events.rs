@@ -49,6 +49,23 @@ impl RequestInfo {
     }
 }
 
+#[cfg(test)]
+impl RequestInfo {
+    /// A `GET` of `path` from 127.0.0.1, without headers, query or body, for unit tests.
+    pub(crate) fn get(path: &str) -> Self {
+        Self {
+            method: "GET".into(),
+            path: path.into(),
+            headers: vec![],
+            query: vec![],
+            body: Bytes::new(),
+            source_ip: "127.0.0.1".into(),
+            request_id: "req-1".into(),
+            time: SystemTime::now(),
+        }
+    }
+}
+
 /// Where in the API a request landed.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
@@ -245,18 +262,14 @@ mod tests {
 
     fn request() -> RequestInfo {
         RequestInfo {
-            method: "GET".into(),
-            path: "/pets/42".into(),
             headers: vec![
                 ("host".into(), "127.0.0.1:3000".into()),
                 ("x-multi".into(), "a".into()),
                 ("x-multi".into(), "b".into()),
             ],
             query: vec![("view".into(), "full".into())],
-            body: Bytes::new(),
-            source_ip: "127.0.0.1".into(),
-            request_id: "req-1".into(),
             time: UNIX_EPOCH + Duration::from_secs(1_764_040_320),
+            ..RequestInfo::get("/pets/42")
         }
     }
 

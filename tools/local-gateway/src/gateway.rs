@@ -14,7 +14,8 @@ use crate::cache::{CacheKey, PolicyCache};
 use crate::cfn::Identity;
 use crate::events::{RequestInfo, Target, method_arn, proxy_event, request_event, token_event};
 use crate::invoke::{Invocation, Invoker};
-use crate::mock::{self, TemplateContext};
+use crate::mapping::TemplateContext;
+use crate::mock;
 use crate::policy::{Answer, Verdict};
 use crate::responses::{Failure, Reply, gateway_response, proxy_response};
 

@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 mod gateway;
 pub mod invoke;
+pub mod mapping;
 pub mod mock;
 pub mod policy;
 pub mod responses;

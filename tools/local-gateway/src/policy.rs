@@ -1,6 +1,7 @@
 //! What an authorizer answered, checked as API Gateway checks it, and IAM's evaluation of its
 //! policy against a method ARN: an explicit Deny wins, then any Allow, else the call is denied.
 
+use auth_core::wildcard_match;
 use serde_json::{Map, Value};
 
 /// A well-formed authorizer answer (REST API, IAM policy).
@@ -95,7 +96,7 @@ impl Answer {
                 .iter()
                 .filter(|s| s.allow == allow)
                 .flat_map(|s| &s.resources)
-                .any(|pattern| glob(pattern, method_arn))
+                .any(|pattern| wildcard_match(pattern, method_arn))
         };
         if matching(false) {
             Verdict::ExplicitDeny
@@ -139,36 +140,7 @@ fn strings(value: Option<&Value>) -> Option<Vec<String>> {
 
 /// Whether an Action pattern covers `execute-api:Invoke` (actions are case-insensitive).
 fn covers_invoke(action: &str) -> bool {
-    glob(&action.to_ascii_lowercase(), "execute-api:invoke")
-}
-
-/// IAM wildcard match: `*` is any run of characters (`/` included), `?` any one character.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match (p.get(pi), t.get(ti)) {
-            (Some('*'), _) => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            (Some(&pc), Some(&tc)) if pc == '?' || pc == tc => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((star_pi, star_ti)) => {
-                    pi = star_pi + 1;
-                    ti = star_ti + 1;
-                    star = Some((star_pi, star_ti + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    wildcard_match(&action.to_ascii_lowercase(), "execute-api:invoke")
 }
 
 #[cfg(test)]
@@ -191,13 +163,18 @@ mod tests {
     }
 
     #[test]
-    fn stars_match_across_slashes_and_question_marks_one_character() {
-        assert!(glob("a*", "a/b/c"));
-        assert!(glob("*/admin/*", "GET/admin/x/y"));
-        assert!(glob("GET/pets/?", "GET/pets/4"));
-        assert!(!glob("GET/pets/?", "GET/pets/42"));
-        assert!(!glob("GET/me", "GET/me/x"));
-        assert!(glob("**", ""));
+    fn resources_match_with_iam_wildcards() {
+        let a = answer(json!({"Action": "execute-api:Invoke", "Effect": "Allow",
+                              "Resource": [format!("{PREFIX}GET/pets/?"), format!("{PREFIX}*/admin/*")]}));
+        assert_eq!(a.evaluate(&format!("{PREFIX}GET/pets/4")), Verdict::Allow);
+        assert_eq!(
+            a.evaluate(&format!("{PREFIX}GET/pets/42")),
+            Verdict::ImplicitDeny
+        );
+        assert_eq!(
+            a.evaluate(&format!("{PREFIX}GET/admin/x/y")),
+            Verdict::Allow
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::api::Api;
-use crate::mock::{TemplateContext, pick};
+use crate::mapping::{TemplateContext, pick};
 
 /// An HTTP response before it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,26 +194,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::collections::HashMap;
-    use std::time::SystemTime;
 
     use serde_json::json;
 
     use super::*;
     use crate::api::GatewayResponse;
     use crate::events::RequestInfo;
-
-    fn request() -> RequestInfo {
-        RequestInfo {
-            method: "GET".into(),
-            path: "/me".into(),
-            headers: vec![],
-            query: vec![],
-            body: Bytes::new(),
-            source_ip: "127.0.0.1".into(),
-            request_id: "r".into(),
-            time: SystemTime::now(),
-        }
-    }
 
     fn api(responses: &[(&str, GatewayResponse)]) -> Api {
         Api {
@@ -229,7 +215,7 @@ mod tests {
     }
 
     fn respond(api: &Api, failure: Failure) -> Reply {
-        let request = request();
+        let request = RequestInfo::get("/me");
         let context = TemplateContext {
             request: &request,
             target: None,

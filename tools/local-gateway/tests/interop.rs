@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use auth_aws::{ClientRecord, Store};
 use auth_core::{KeyAlgorithm, KeyStatus, PasswordHasher, generate_jwk};
 use common::{LocalInvoker, functions_with, setup, start_on, workspace_template};
-use e2e::moto::moto;
-use e2e::{unique, workspace_root};
 use serde_json::json;
+use test_support::moto::moto;
+use test_support::{unique, workspace_root};
 use tokio::net::TcpListener;
 
 /// Unreserved characters only: authlib puts the secret into the Basic header without the form

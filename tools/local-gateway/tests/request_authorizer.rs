@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use common::{LocalInvoker, Running, SECRET, send, start};
-use e2e::runtime_api::Function;
 use local_gateway::Invocation;
 use serde_json::{Value, json};
+use test_support::runtime_api::Function;
+use test_support::tokens::{access_claims, sign_hs256};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/request-authorizer.yaml")
@@ -33,18 +34,10 @@ fn echo() -> common::Stub {
 }
 
 fn token() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": "erin", "iat": now, "exp": now + 600,
-                        "jti": "j1", "type": "access", "scope": "pets:read", "tier": 3});
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
+    let mut claims = access_claims("erin", "j1");
+    claims["scope"] = json!("pets:read");
+    claims["tier"] = json!(3);
+    sign_hs256(&claims, SECRET)
 }
 
 async fn running() -> Running {

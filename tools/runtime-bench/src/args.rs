@@ -22,6 +22,12 @@ OPTIONS:
   --warmup <n>           invocations before measuring (default 1000)
   --cold-starts <k>      fresh processes timed from spawn to first poll (default 20; 0 skips)
   --growth-check <n>     after the run, <n> more invocations comparing VmRSS before/after
+  --pace-secs <s>        spread the measured invocations evenly over <s> seconds (default 0:
+                         back to back), e.g. 1000 invocations in 60 s
+  --shutdown             end the function with SIGTERM, as Lambda does when an extension is
+                         registered, and count what it writes until it exits (the metrics it
+                         held): log bytes and metrics are then those of the whole process
+  --no-extensions        answer the Extensions API with 404 (no shutdown signal possible)
   --env KEY=VALUE        extra environment for the function (repeatable)
   --label <name>         the name in the report (default: binary and event file names)
   --log <file>           where the function's stdout/stderr go (default: a file in $TMPDIR)
@@ -58,6 +64,12 @@ pub struct Options {
     pub cold_starts: usize,
     /// `--growth-check`, default 0 (off).
     pub growth_check: usize,
+    /// `--pace-secs`, default 0 (back to back).
+    pub pace_secs: u64,
+    /// `--shutdown`: SIGTERM at the end, and wait for the exit.
+    pub shutdown: bool,
+    /// Whether the Extensions API is served (`--no-extensions` turns it off).
+    pub extensions: bool,
     /// `--env` pairs in order.
     pub env: Vec<(String, String)>,
     /// `--label`.
@@ -80,6 +92,9 @@ impl Mode {
         let mut warmup = 1_000;
         let mut cold_starts = 20;
         let mut growth_check = 0;
+        let mut pace_secs = 0;
+        let mut shutdown = false;
+        let mut extensions = true;
         let mut env = Vec::new();
         let mut label = None;
         let mut log = None;
@@ -100,6 +115,9 @@ impl Mode {
                 "--warmup" => warmup = number(&flag, &value()?)?,
                 "--cold-starts" => cold_starts = number(&flag, &value()?)?,
                 "--growth-check" => growth_check = number(&flag, &value()?)?,
+                "--pace-secs" => pace_secs = number(&flag, &value()?)?,
+                "--shutdown" => shutdown = true,
+                "--no-extensions" => extensions = false,
                 "--timeout-secs" => timeout_secs = number(&flag, &value()?)?,
                 "--label" => label = Some(value()?),
                 "--log" => log = Some(PathBuf::from(value()?)),
@@ -142,6 +160,9 @@ impl Mode {
             warmup,
             cold_starts,
             growth_check,
+            pace_secs: u64::try_from(pace_secs).unwrap_or(u64::MAX),
+            shutdown,
+            extensions,
             env,
             label,
             log,

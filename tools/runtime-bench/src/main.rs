@@ -11,6 +11,7 @@
 )]
 
 mod args;
+mod emf;
 mod error;
 mod http;
 mod process;
@@ -22,9 +23,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use args::{Mode, Options, USAGE};
+use emf::Totals;
 use error::BenchError;
 use process::{Function, Launch};
-use report::Measurement;
+use report::{Measurement, ProcessLog};
 use server::{Outcome, Server, WaitError};
 
 fn main() -> ExitCode {
@@ -63,7 +65,8 @@ fn bench(options: &Options) -> Result<(), BenchError> {
 
     let mut cold_starts = Vec::with_capacity(options.cold_starts);
     for _ in 0..options.cold_starts {
-        let server = Server::start(&launch.function_name).map_err(BenchError::Server)?;
+        let server =
+            Server::start(&launch.function_name, options.extensions).map_err(BenchError::Server)?;
         let mut function = Function::spawn(&launch, server.addr())?;
         let polled = first_poll(&server, &mut function, options, timeout)?;
         cold_starts.push(polled.saturating_duration_since(function.spawned_at));
@@ -71,7 +74,10 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     }
     cold_starts.sort_unstable();
 
-    let server = Server::start(&launch.function_name).map_err(BenchError::Server)?;
+    let server =
+        Server::start(&launch.function_name, options.extensions).map_err(BenchError::Server)?;
+    // What the long-lived process writes starts here (the cold-start processes wrote before).
+    let log_at_spawn = process::file_len(&options.log);
     let mut function = Function::spawn(&launch, server.addr())?;
     first_poll(&server, &mut function, options, timeout)?;
     let pid = function.pid();
@@ -93,7 +99,13 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(options.invocations);
     let (mut responses, mut errors) = (0, 0);
-    for _ in 0..options.invocations {
+    let pace = Duration::from_secs(options.pace_secs);
+    for i in 0..options.invocations {
+        if !pace.is_zero() {
+            // Invocation i starts at i/n of the paced phase.
+            let at = started + pace.mul_f64(i as f64 / options.invocations as f64);
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        }
         let (latency, outcome) = invoker.invoke(&mut function, options)?;
         latencies.push(latency);
         match outcome {
@@ -122,7 +134,25 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     } else {
         None
     };
+    let served = options.warmup + options.invocations + options.growth_check;
+    let shutdown = options.shutdown.then(|| {
+        let sent = Instant::now();
+        function
+            .terminate(Duration::from_secs(2))
+            .map(|status| (status.success(), sent.elapsed()))
+    });
     drop(function);
+    let whole = std::fs::read(&options.log).unwrap_or_default();
+    let written = whole
+        .get(usize::try_from(log_at_spawn).unwrap_or(usize::MAX)..)
+        .unwrap_or_default();
+    let process_log = ProcessLog {
+        bytes: written.len() as u64,
+        invocations: served,
+        totals: Totals::read(&String::from_utf8_lossy(written)),
+        shutdown,
+        extensions: server.extensions(),
+    };
 
     let since = |after: Option<u64>, before: Option<u64>| Some(after?.saturating_sub(before?));
     let measurement = Measurement {
@@ -145,6 +175,7 @@ fn bench(options: &Options) -> Result<(), BenchError> {
         samples: server.samples(),
         log_bytes,
         log: options.log.clone(),
+        process_log,
     };
     measurement.print_block();
     println!("RESULT {}", measurement.to_json());

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::emf::Totals;
 use crate::error::BenchError;
 use crate::process::Memory;
 use crate::server::Samples;
@@ -56,6 +57,31 @@ pub struct Measurement {
     pub log_bytes: u64,
     /// Where they went.
     pub log: PathBuf,
+    /// What the long-lived process wrote over its whole life.
+    pub process_log: ProcessLog,
+}
+
+/// The long-lived process's output from spawn to exit: with `--shutdown`, what it wrote when
+/// signalled (metrics held in memory) is in; without, what it still held is lost, as when
+/// Lambda kills an instance that registered no extension.
+#[derive(Debug)]
+pub struct ProcessLog {
+    /// Bytes written.
+    pub bytes: u64,
+    /// Invocations it served: warm-up, measured and growth check.
+    pub invocations: usize,
+    /// Its EMF documents, summed.
+    pub totals: Totals,
+    /// `--shutdown`: whether it exited on SIGTERM within 2 s (cleanly?, how long it took).
+    pub shutdown: Option<Option<(bool, Duration)>>,
+    /// Extensions it registered.
+    pub extensions: u32,
+}
+
+impl ProcessLog {
+    fn bytes_per_invocation(&self) -> f64 {
+        self.bytes as f64 / self.invocations.max(1) as f64
+    }
 }
 
 impl Measurement {
@@ -162,6 +188,41 @@ impl Measurement {
             self.log_bytes as f64 / self.invocations() as f64,
             self.log.display()
         );
+        let process = &self.process_log;
+        println!(
+            "  process log   {} bytes over {} invocations (warm-up, measured, growth): {:.1} bytes/invocation",
+            process.bytes,
+            process.invocations,
+            process.bytes_per_invocation()
+        );
+        let totals = &process.totals;
+        println!(
+            "  metrics       {} EMF documents ({} bytes, {} invalid); decisions counted {}, latency samples {}, of {} invocations",
+            totals.documents,
+            totals.bytes,
+            totals.invalid,
+            totals
+                .decisions()
+                .map_or_else(|| "-".to_owned(), |d| format!("{d:.0}")),
+            totals.samples("AuthorizerLatency"),
+            process.invocations
+        );
+        match process.shutdown {
+            Some(Some((clean, took))) => println!(
+                "  shutdown      SIGTERM: exited {} after {:.1} ms ({} extension(s) registered)",
+                if clean { "cleanly" } else { "with an error" },
+                ms(took),
+                process.extensions
+            ),
+            Some(None) => println!(
+                "  shutdown      SIGTERM: still running after 2 s, killed ({} extension(s) registered)",
+                process.extensions
+            ),
+            None => println!(
+                "  shutdown      killed (SIGKILL), {} extension(s) registered",
+                process.extensions
+            ),
+        }
         if let Some(body) = &self.samples.response {
             println!("  response      {}", truncate(body, 160));
         }
@@ -206,6 +267,16 @@ impl Measurement {
                 "vm_hwm_after_kib": hwm,
             })),
             "log_bytes_per_invocation": round(self.log_bytes as f64 / self.invocations() as f64, 1),
+            "process_log": {
+                "bytes": self.process_log.bytes,
+                "invocations": self.process_log.invocations,
+                "bytes_per_invocation": round(self.process_log.bytes_per_invocation(), 2),
+                "metrics": self.process_log.totals.to_json(),
+                "shutdown": self.process_log.shutdown.map(|s| s.map(|(clean, took)| json!({
+                    "clean": clean, "ms": round(ms(took), 1),
+                }))),
+                "extensions": self.process_log.extensions,
+            },
         })
     }
 }
@@ -250,7 +321,7 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
             .map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
     };
     println!(
-        "{:<30} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>13} {:>9} {:>8} {:>8} {:>7} {:>5}",
+        "{:<30} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>13} {:>9} {:>8} {:>8} {:>7} {:>5} {:>6} {:>13}",
         "label",
         "ok",
         "err",
@@ -258,17 +329,20 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
         "p90 µs",
         "p99 µs",
         "CPU µs",
+        "median",
         "(rounds: max)",
         "/blocking",
         "/runtime",
         "cold ms",
         "HWM MiB",
-        "log B"
+        "log B",
+        "proc B",
+        "counted"
     );
     for b in &best {
         let row = &b.row;
         println!(
-            "{:<30} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7.2} {:>13} {:>9} {:>8} {:>8} {:>7} {:>5}",
+            "{:<30} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7.2} {:>7.2} {:>13} {:>9} {:>8} {:>8} {:>7} {:>5} {:>6} {:>13}",
             row["label"].as_str().unwrap_or("?"),
             num(&row["responses"], 0),
             num(&row["errors"], 0),
@@ -276,6 +350,7 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
             num(&row["latency_us"]["p90"], 1),
             num(&row["latency_us"]["p99"], 1),
             b.cpu_min,
+            median(&b.cpus),
             format!("({}: {:.2})", b.rounds, b.cpu_max),
             ratio(b.cpu_min, blocking),
             ratio(b.cpu_min, runtime),
@@ -285,6 +360,8 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
                 .as_f64()
                 .map_or_else(|| "-".to_owned(), |k| format!("{:.1}", k / 1024.0)),
             num(&row["log_bytes_per_invocation"], 0),
+            num(&row["process_log"]["bytes_per_invocation"], 1),
+            counted(&row["process_log"]),
         );
     }
     for row in rows.iter().filter(|r| r["growth"].is_object()) {
@@ -300,12 +377,36 @@ pub fn print_summary(path: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// `decisions/invocations` of a process log, `-` when it wrote no decision metric.
+fn counted(process: &Value) -> String {
+    match (
+        process["metrics"]["decisions"].as_f64(),
+        process["invocations"].as_u64(),
+    ) {
+        (Some(decisions), Some(invocations)) => format!("{decisions:.0}/{invocations}"),
+        _ => "-".to_owned(),
+    }
+}
+
+/// The median of a label's rounds (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// A label's least-CPU round, with the CPU spread over its rounds.
 #[derive(Debug)]
 struct Best {
     row: Value,
     cpu_min: f64,
     cpu_max: f64,
+    /// Every round's CPU, for the median.
+    cpus: Vec<f64>,
     rounds: usize,
     /// The least cold-start median over the rounds (cold starts suffer the same contention).
     cold_ms: Option<f64>,
@@ -323,6 +424,7 @@ fn best_per_label(rows: &[Value]) -> Vec<Best> {
             Some(b) => {
                 b.rounds += 1;
                 b.cpu_max = b.cpu_max.max(cpu);
+                b.cpus.push(cpu);
                 b.cold_ms = match (b.cold_ms, cold) {
                     (Some(a), Some(c)) => Some(a.min(c)),
                     (a, c) => a.or(c),
@@ -336,6 +438,7 @@ fn best_per_label(rows: &[Value]) -> Vec<Best> {
                 row: row.clone(),
                 cpu_min: cpu,
                 cpu_max: cpu,
+                cpus: vec![cpu],
                 rounds: 1,
                 cold_ms: cold,
             }),

@@ -4,6 +4,10 @@
 //!
 //! The driver runs one invocation at a time: `invoke` queues an event, a `GET /next` waiting on
 //! the condvar takes it, and the `POST /response` (or `/error`) with the matching id completes it.
+//!
+//! The Extensions API's register and next are served too (unless turned off), as Lambda answers
+//! an extension that subscribes to no events: an id, then a `GET /event/next` that is never
+//! answered while the server runs.
 
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Write};
@@ -17,6 +21,8 @@ use crate::http::Request;
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
 const INIT_ERROR: &str = "/2018-06-01/runtime/init/error";
+const EXTENSION_REGISTER: &str = "/2020-01-01/extension/register";
+const EXTENSION_NEXT: &str = "/2020-01-01/extension/event/next";
 /// What Lambda itself answers to a response or error post.
 const ACCEPTED: &[u8] =
     b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
@@ -68,15 +74,21 @@ struct State {
     first_poll: Option<Instant>,
     init_error: Option<String>,
     samples: Samples,
+    /// Extensions registered so far.
+    extensions: u32,
 }
 
 struct Shared {
     function_arn: String,
+    /// Whether the Extensions API is served (else it answers 404, as the test emulators do).
+    extensions_api: bool,
     state: Mutex<State>,
     /// Signalled when an event is queued or the server closes (`GET /next` waits on it).
     queued: Condvar,
     /// Signalled on a completion, an init error or the first poll (the driver waits on it).
     progressed: Condvar,
+    /// Signalled when the server closes (extensions' `GET /event/next` wait on it).
+    closing: Condvar,
 }
 
 impl Shared {
@@ -96,15 +108,17 @@ pub struct Server {
 }
 
 impl Server {
-    /// Listens on an ephemeral 127.0.0.1 port.
-    pub fn start(function_name: &str) -> io::Result<Self> {
+    /// Listens on an ephemeral 127.0.0.1 port; `extensions_api` serves the Extensions API.
+    pub fn start(function_name: &str, extensions_api: bool) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{function_name}"),
+            extensions_api,
             state: Mutex::new(State::default()),
             queued: Condvar::new(),
             progressed: Condvar::new(),
+            closing: Condvar::new(),
         });
         let accept_shared = Arc::clone(&shared);
         let acceptor = thread::Builder::new()
@@ -175,6 +189,11 @@ impl Server {
         self.shared.lock().samples.clone()
     }
 
+    /// How many extensions registered.
+    pub fn extensions(&self) -> u32 {
+        self.shared.lock().extensions
+    }
+
     fn wait<'a>(
         &self,
         state: MutexGuard<'a, State>,
@@ -197,6 +216,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
         self.shared.queued.notify_all();
+        self.shared.closing.notify_all();
         // Wake the blocking accept() so its thread sees `closed` and ends.
         let _ = TcpStream::connect(self.addr);
         if let Some(acceptor) = self.acceptor.take() {
@@ -243,6 +263,31 @@ fn serve(stream: TcpStream, shared: &Shared) {
             shared.lock().init_error = Some(String::from_utf8_lossy(&request.body).into_owned());
             shared.progressed.notify_all();
             result
+        } else if shared.extensions_api
+            && request.method == "POST"
+            && request.path == EXTENSION_REGISTER
+        {
+            let id = {
+                let mut state = shared.lock();
+                state.extensions += 1;
+                state.extensions
+            };
+            out.clear();
+            let body = br#"{"functionName":"runtime-bench","functionVersion":"$LATEST","handler":"bootstrap"}"#;
+            let _ = write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                 Lambda-Extension-Identifier: 00000000-0000-4000-8000-{id:012x}\r\n\
+                 Content-Length: {}\r\n\r\n",
+                body.len()
+            );
+            out.extend_from_slice(body);
+            writer.write_all(&out)
+        } else if shared.extensions_api && request.method == "GET" && request.path == EXTENSION_NEXT
+        {
+            // No events were subscribed to: nothing to answer until the server closes.
+            wait_closed(shared);
+            return;
         } else if let Some((id, outcome)) = posted_outcome(&request) {
             // Acknowledge first so the function can move on to its next poll; the latency was
             // already taken (`read_at`).
@@ -274,6 +319,16 @@ fn next_invocation(shared: &Shared, polled_at: Instant) -> Option<Invocation> {
         }
         state = shared
             .queued
+            .wait(state)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+}
+
+fn wait_closed(shared: &Shared) {
+    let mut state = shared.lock();
+    while !state.closed {
+        state = shared
+            .closing
             .wait(state)
             .unwrap_or_else(std::sync::PoisonError::into_inner);
     }

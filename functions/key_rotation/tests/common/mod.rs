@@ -9,24 +9,34 @@
 
 use std::collections::HashMap;
 
+use auth_aws::{KeySetSecret, PublicKeysParameter};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::RotationRulesType;
-use key_rotation::{
-    AWSCURRENT, AWSPENDING, PublicKeys, RotationError, RotationEvent, Step, StepOutcome,
-};
+use key_rotation::{AWSCURRENT, AWSPENDING, RotationError, RotationEvent, Step, StepOutcome};
 use serde_json::{Value, json};
 
 pub use auth_core::RotationSettings;
 
-/// A client of the test process's moto_server.
+/// When the rotations of these tests start (2030-03-17), in seconds since the epoch.
+pub const T0: u64 = 1_900_000_000;
+/// A day, in seconds.
+pub const DAY: u64 = 86_400;
+
+/// A client of the test process's moto_server, playing Secrets Manager.
 pub async fn client() -> Client {
-    let endpoint = &e2e::moto::moto().endpoint;
+    let endpoint = &test_support::moto::moto().endpoint;
     Client::new(&auth_aws::emulator_sdk_config(endpoint).await)
+}
+
+/// The function's own Secrets Manager calls, on the test process's moto_server.
+pub async fn key_set_secret() -> KeySetSecret {
+    let endpoint = &test_support::moto::moto().endpoint;
+    KeySetSecret::new(&auth_aws::emulator_sdk_config(endpoint).await)
 }
 
 /// A new secret holding `value` (the template creates it with `{"keys":[]}`).
 pub async fn secret(client: &Client, value: &str) -> String {
-    let name = e2e::unique("/test/auth/signing-keys");
+    let name = test_support::unique("/test/auth/signing-keys");
     client
         .create_secret()
         .name(&name)
@@ -119,35 +129,34 @@ pub fn event(name: &str, token: &str, step: Step) -> RotationEvent {
 
 /// Runs one step through the function's handler, publishing no public keys.
 pub async fn step(
-    client: &Client,
     settings: &RotationSettings,
     name: &str,
     token: &str,
     step: Step,
     now: u64,
 ) -> Result<StepOutcome, RotationError> {
-    key_rotation::handle(client, None, settings, &event(name, token, step), now).await
+    let secret = key_set_secret().await;
+    key_rotation::handle(&secret, None, settings, &event(name, token, step), now).await
 }
 
 /// Runs one step through the function's handler, publishing to `public_keys`.
 pub async fn publishing_step(
-    client: &Client,
-    public_keys: &PublicKeys,
+    public_keys: &PublicKeysParameter,
     settings: &RotationSettings,
     name: &str,
     token: &str,
     step: Step,
     now: u64,
 ) -> Result<StepOutcome, RotationError> {
-    let event = event(name, token, step);
-    key_rotation::handle(client, Some(public_keys), settings, &event, now).await
+    let (secret, event) = (key_set_secret().await, event(name, token, step));
+    key_rotation::handle(&secret, Some(public_keys), settings, &event, now).await
 }
 
 /// A whole rotation at `now`: the four steps, each expected to succeed. The new version's id.
 pub async fn rotate(client: &Client, settings: &RotationSettings, name: &str, now: u64) -> String {
     let token = begin_rotation(client, name).await;
     for s in [Step::Create, Step::Set, Step::Test, Step::Finish] {
-        step(client, settings, name, &token, s, now)
+        step(settings, name, &token, s, now)
             .await
             .unwrap_or_else(|err| panic!("{s}: {err}"));
     }
@@ -156,14 +165,15 @@ pub async fn rotate(client: &Client, settings: &RotationSettings, name: &str, no
 
 /// A client of the test process's moto_server's SSM.
 pub async fn ssm_client() -> aws_sdk_ssm::Client {
-    let endpoint = &e2e::moto::moto().endpoint;
+    let endpoint = &test_support::moto::moto().endpoint;
     aws_sdk_ssm::Client::new(&auth_aws::emulator_sdk_config(endpoint).await)
 }
 
 /// A new String parameter holding `{"keys":[]}`, as template.yaml creates it, and a publisher
 /// to it.
-pub async fn public_keys_parameter(ssm: &aws_sdk_ssm::Client) -> (String, PublicKeys) {
-    let name = e2e::unique("/test/auth/public-keys");
+pub async fn public_keys_parameter(ssm: &aws_sdk_ssm::Client) -> (String, PublicKeysParameter) {
+    let name = test_support::unique("/test/auth/public-keys");
+    let sdk = auth_aws::emulator_sdk_config(&test_support::moto::moto().endpoint).await;
     ssm.put_parameter()
         .name(&name)
         .value(r#"{"keys":[]}"#)
@@ -171,7 +181,7 @@ pub async fn public_keys_parameter(ssm: &aws_sdk_ssm::Client) -> (String, Public
         .send()
         .await
         .unwrap();
-    (name.clone(), PublicKeys::new(ssm.clone(), name))
+    (name.clone(), PublicKeysParameter::new(&sdk, name))
 }
 
 /// The parameter's value, as JSON.

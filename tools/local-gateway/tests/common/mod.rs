@@ -1,4 +1,4 @@
-//! Harness for the gateway's tests: the built functions under the Runtime API harness (`e2e`)
+//! Harness for the gateway's tests: the built functions under the Runtime API harness (`test-support`)
 //! behind an in-process [`Invoker`], moto_server for DynamoDB and SSM, the gateway on a free
 //! loopback port, and a small HTTP client.
 #![allow(
@@ -12,28 +12,26 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_ssm::types::ParameterType;
 use bytes::Bytes;
-use e2e::moto::moto;
-use e2e::runtime_api::{Function, Outcome};
-use e2e::unique;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use local_gateway::cfn::Identity;
 use local_gateway::template::{self, LoadOptions};
 use local_gateway::{Error, Gateway, Invocation, Invoker, server};
 use serde_json::{Value, json};
+use test_support::runtime_api::{Function, Outcome};
+use test_support::tokens::{access_claims, sign_hs256};
+use test_support::{parameters, tables, unique};
 use tokio::net::TcpListener;
 use tokio::sync::OnceCell;
 
 pub const SECRET: &str = "gateway-test-secret-0123456789abcdef-0123";
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use test_support::token_generator::PASSWORD;
 
 /// A stand-in function: answers from the event alone.
 pub type Stub = Arc<dyn Fn(&Value) -> Invocation + Send + Sync>;
@@ -136,7 +134,7 @@ pub struct Setup {
 }
 
 pub fn workspace_template() -> PathBuf {
-    e2e::workspace_root().join("template.yaml")
+    test_support::workspace_root().join("template.yaml")
 }
 
 /// The route rules as template.yaml deploys them.
@@ -152,37 +150,27 @@ pub async fn setup() -> &'static Setup {
     static SETUP: OnceCell<Setup> = OnceCell::const_new();
     SETUP
         .get_or_init(|| async {
-            let app = unique("gw");
-            let setup = Setup {
-                table: unique("users"),
-                secret_param: format!("/{app}/auth/jwt-secret"),
-                ttl_param: format!("/{app}/auth/token/time"),
-                rules_param: format!("/{app}/auth/route-rules"),
-            };
-            let endpoint = tokio::task::spawn_blocking(|| moto().endpoint.clone())
-                .await
-                .unwrap();
-            let sdk = auth_aws::emulator_sdk_config(&endpoint).await;
-            auth_aws::Store::new(&sdk, &setup.table)
-                .create_table()
-                .await
-                .unwrap();
-            let ssm = aws_sdk_ssm::Client::new(&sdk);
-            let rules = template_route_rules();
-            for (name, value, kind) in [
-                (&setup.secret_param, SECRET, ParameterType::SecureString),
-                (&setup.ttl_param, "900", ParameterType::String),
-                (&setup.rules_param, rules.as_str(), ParameterType::String),
-            ] {
-                ssm.put_parameter()
-                    .name(name)
-                    .value(value)
-                    .r#type(kind)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            setup
+            // The harness's table and parameter helpers run on runtimes of their own.
+            tokio::task::spawn_blocking(|| {
+                let app = unique("gw");
+                let setup = Setup {
+                    table: tables::create("users"),
+                    secret_param: format!("/{app}/auth/jwt-secret"),
+                    ttl_param: format!("/{app}/auth/token/time"),
+                    rules_param: format!("/{app}/auth/route-rules"),
+                };
+                let rules = template_route_rules();
+                for (name, value, kind) in [
+                    (&setup.secret_param, SECRET, ParameterType::SecureString),
+                    (&setup.ttl_param, "900", ParameterType::String),
+                    (&setup.rules_param, rules.as_str(), ParameterType::String),
+                ] {
+                    parameters::put(name, value, kind);
+                }
+                setup
+            })
+            .await
+            .unwrap()
         })
         .await
 }
@@ -201,17 +189,17 @@ pub async fn functions() -> LocalInvoker {
 /// the issuer, lifetimes...).
 pub async fn functions_with(extra: &[(&str, String)]) -> LocalInvoker {
     let setup = setup().await;
-    let mut env: Vec<(&str, String)> = e2e::http::aws_env();
+    let mut env: Vec<(&str, String)> = test_support::moto::aws_env();
     env.push(("USERS_TABLE", setup.table.clone()));
     env.push(("ROUTE_RULES_PARAM", setup.rules_param.clone()));
     // Every test registers its users from 127.0.0.1 into the one table: the per-address
     // registration throttle (tested in tests/tests/hardening.rs) would refuse the eleventh.
     env.push(("REGISTER_IP_LIMIT", "0".to_owned()));
     env.extend(extra.iter().cloned());
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let built = |name| test_support::functions::start(name, &env);
     LocalInvoker::default()
-        .with_function("token_generator", Function::start("token_generator", &env))
-        .with_function("authorizer", Function::start("authorizer", &env))
+        .with_function("token_generator", built("token_generator"))
+        .with_function("authorizer", built("authorizer"))
 }
 
 /// A running gateway.
@@ -353,16 +341,7 @@ pub async fn sign_in(running: &Running, user: &str) -> Value {
 
 /// An access token signed with the test secret, with the given scope.
 pub fn token_with_scope(sub: &str, scope: &str) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({"iss": "lambda-api", "aud": e2e::AUDIENCE, "sub": sub, "iat": now, "exp": now + 600,
-                        "jti": unique("jti"), "type": "access", "scope": scope});
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
+    let mut claims = access_claims(sub, &unique("jti"));
+    claims["scope"] = json!(scope);
+    sign_hs256(&claims, SECRET)
 }

@@ -7,9 +7,9 @@ use base64::engine::general_purpose::STANDARD;
 use lambda_http::Request;
 
 use crate::App;
-use crate::accounts::{self, SecretKind};
 use crate::body::Params;
 use crate::error::ApiError;
+use crate::hashing::{SecretKind, verify_secret};
 
 const MAX_CLIENT_ID_CHARS: usize = 128;
 
@@ -85,8 +85,7 @@ pub async fn authenticate(app: &App, credentials: &Credentials) -> Result<Client
         None
     };
     let stored = client.as_ref().map(|c| c.secret_hash.clone());
-    let matches =
-        accounts::verify_secret(app, SecretKind::ClientSecret, &credentials.secret, stored).await?;
+    let matches = verify_secret(app, SecretKind::ClientSecret, &credentials.secret, stored).await?;
     match client {
         Some(client) if matches => Ok(client),
         _ => {
