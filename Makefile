@@ -126,7 +126,7 @@ deploy: check-env sam-build ## sam build + sam deploy --config-env ENV (ENV=dev|
 smoke: check-env ## Smoke-test the deployed stack of ENV: JWKS, token, protected route with and without it
 	tools/smoke_test.sh $(ENV)
 
-# ---- Administration (tools/authctl; README, Administration) ----
+# ---- Administration (tools/authctl; docs/administration.md) ----
 
 ALG ?= ES256
 AUTHCTL := cargo run --quiet -p authctl --

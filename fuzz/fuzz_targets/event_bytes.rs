@@ -1,5 +1,5 @@
 //! Fuzzes the authorizer from raw event bytes to response bytes, with route rules, every token
-//! source and both HTTP API answer modes. Run: see the README (Fuzzing).
+//! source and both HTTP API answer modes. Run: see docs/authorizer.md (Fuzzing).
 #![no_main]
 
 use std::collections::HashMap;

@@ -72,6 +72,9 @@ pub struct Metrics {
     line: Vec<u8>,
     /// When the oldest value not yet flushed was recorded.
     since: Option<Instant>,
+    /// The same moment on the wall clock, milliseconds since the Unix epoch: the documents'
+    /// timestamp, so every value lands in the CloudWatch minute it was recorded in.
+    since_ms: Option<u64>,
 }
 
 /// One distinct duration of an entry and how many times it was recorded.
@@ -121,6 +124,7 @@ impl Metrics {
             samples: Vec::new(),
             line: Vec::new(),
             since: None,
+            since_ms: None,
         }
     }
 
@@ -186,6 +190,16 @@ impl Metrics {
         self.dimensions.clear();
         self.samples.clear();
         self.since = None;
+        self.since_ms = None;
+    }
+
+    /// Whether the values held were recorded in an earlier wall-clock minute than `now_ms`:
+    /// flush them before recording more, so that no document spans two minutes. The alarms
+    /// compare metrics of the same minute (Lambda's Errors against AuthorizerDeny), and a
+    /// document's values all land at its timestamp.
+    pub fn is_from_an_earlier_minute(&self, now_ms: u64) -> bool {
+        self.since_ms
+            .is_some_and(|since| since / 60_000 < now_ms / 60_000)
     }
 
     /// Whether a flush is due: something was recorded at least `interval` ago (with a zero
@@ -220,7 +234,8 @@ impl Metrics {
         }
     }
 
-    /// Writes the lines (now as their timestamp) to `out` in one write, then forgets them. Write
+    /// Writes the lines (stamped with the time the oldest value was recorded, see
+    /// [`Metrics::is_from_an_earlier_minute`]) to `out` in one write, then forgets them. Write
     /// errors are ignored: a lost metric must not fail the invocation. With stdout, pass
     /// `&mut std::io::stdout().lock()`.
     pub fn flush(&mut self, out: &mut impl Write) {
@@ -229,7 +244,7 @@ impl Metrics {
         }
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        self.write_emf(now_ms(), &mut line);
+        self.write_emf(self.since_ms.unwrap_or_else(now_ms), &mut line);
         let _ = out.write_all(&line);
         let _ = out.flush();
         self.line = line;
@@ -245,6 +260,7 @@ impl Metrics {
         n: u64,
     ) {
         self.since.get_or_insert_with(Instant::now);
+        self.since_ms.get_or_insert_with(now_ms);
         let own = || own_dimensions(dimensions);
         let matches = |e: &Entry| e.name == name && e.unit == unit && self.dims(e).iter().eq(own());
         // A duration joins the entry that already holds its value, else one with room left.
@@ -548,7 +564,8 @@ fn json_string(out: &mut Vec<u8>, value: &str) {
     }
 }
 
-fn now_ms() -> u64 {
+/// The wall-clock time, milliseconds since the Unix epoch (EMF's `Timestamp`).
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| {
@@ -918,6 +935,25 @@ mod tests {
         assert!(metrics.is_due_at(now + minute, minute));
         metrics.flush(&mut io::sink());
         assert!(!metrics.is_due_at(now + 2 * minute, minute));
+    }
+
+    #[test]
+    fn documents_are_stamped_with_the_minute_their_values_were_recorded_in() {
+        let mut metrics = authorizer();
+        assert!(
+            !metrics.is_from_an_earlier_minute(now_ms()),
+            "nothing recorded"
+        );
+        metrics.count(AUTHORIZER_ALLOW, &[(REASON, "token")], 1);
+        let recorded = metrics.since_ms.unwrap();
+        assert!(!metrics.is_from_an_earlier_minute(recorded));
+        let next_minute = (recorded / 60_000 + 1) * 60_000;
+        assert!(metrics.is_from_an_earlier_minute(next_minute));
+        let mut out = Vec::new();
+        metrics.flush(&mut out);
+        let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["_aws"]["Timestamp"], recorded);
+        assert!(!metrics.is_from_an_earlier_minute(next_minute), "flushed");
     }
 
     #[test]

@@ -1,21 +1,15 @@
 //! The API Gateway Lambda authorizer binary: REST TOKEN and REQUEST, WebSocket `$connect`, and
 //! HTTP API payload 2.0 events. The logic lives in the library (lib.rs).
 //!
-//! The runtime is set up for the hot path, each choice measured with tools/runtime-bench:
-//! - a current-thread tokio runtime: one invocation at a time, no worker threads to wake
-//!   (the default multi-thread runtime costs ~2.5x the CPU per invocation);
-//! - no per-invocation tracing span (`lambda_runtime::run` adds one; `Runtime::new(..).run()`
-//!   does not): the request id and trace id reach the log lines through a
-//!   `telemetry::Invocation` guard instead (0.04 µs, where such a span costs 0.75 µs), and
-//!   nothing is formatted or allocated for logging on the Allow path;
-//! - lambda_runtime logs every handler error at ERROR; a denial is not an error (we log it at
-//!   DEBUG with its reason, and count it by reason in the metrics), so that line is filtered out
-//!   and panics are logged by a hook;
-//! - the metrics (AuthorizerAllow, AuthorizerDeny or AuthorizerFailure by reason, and
-//!   AuthorizerLatency; see [`Recorder`]) are summed in memory, in `Metrics` kept across
-//!   invocations, and written as a few EMF lines once `METRICS_FLUSH_SECONDS` (60) have passed,
-//!   at the end of an invocation, and at shutdown: nothing written on most invocations, where
-//!   one line each cost ~370 bytes of log ingestion (0 writes them every invocation).
+//! The runtime is set up for the hot path (figures in docs/performance.md):
+//! - a current-thread tokio runtime: one invocation at a time, no worker threads to wake;
+//! - no per-invocation tracing span (`Runtime::new(..).run()`, not `lambda_runtime::run`): a
+//!   `telemetry::Invocation` guard carries the request id and trace id to the log lines, and
+//!   nothing is formatted for logging on the Allow path;
+//! - lambda_runtime's ERROR line per handler error is filtered out (a denial is not an error: it
+//!   is logged at DEBUG and counted by reason); panics are logged by a hook;
+//! - the metrics ([`Recorder`]) are summed in memory and written as EMF lines once
+//!   `METRICS_FLUSH_SECONDS` (60; 0 for every invocation) have passed, and at shutdown.
 
 use std::cell::RefCell;
 
@@ -146,6 +140,14 @@ fn record(
     let Ok(mut recorder) = metrics.try_borrow_mut() else {
         return;
     };
+    // No document spans two minutes (see Metrics::is_from_an_earlier_minute).
+    let now_ms = telemetry::now_ms();
+    if !flush.is_zero()
+        && (recorder.main.is_from_an_earlier_minute(now_ms)
+            || recorder.refusals.is_from_an_earlier_minute(now_ms))
+    {
+        recorder.flush();
+    }
     let Recorder { main, refusals } = &mut *recorder;
     match (&outcome.answer, outcome.refused) {
         (_, Some(reason)) if is_failure(reason) => {

@@ -281,7 +281,7 @@ fn answer(
 ) -> Answer {
     if simple {
         // A simple response cannot list routes: the answer is for this route only (see the
-        // README on caching with route keys in the identity sources).
+        // docs/authorizer.md on caching with route keys in the identity sources).
         let context = if decision.allowed {
             context
         } else {

@@ -67,6 +67,7 @@ async fn main() -> Result<(), Error> {
             let _invocation =
                 Invocation::start(&context.request_id, context.xray_trace_id.as_deref());
             let origin = payload.origin();
+            app.metrics.start_request();
             let response = match payload.into_request(context) {
                 Ok(request) => routes::handle(app, request).await,
                 Err(bad) => routes::bad_event(app, bad).await,

@@ -33,6 +33,19 @@ impl RequestMetrics {
         self.flush.is_zero()
     }
 
+    /// Writes the held values first when they are from an earlier minute, so that no document
+    /// spans two minutes (see `Metrics::is_from_an_earlier_minute`); call before recording.
+    pub fn start_request(&self) {
+        if self.flush.is_zero() {
+            return;
+        }
+        self.with(|m| {
+            if m.is_from_an_earlier_minute(telemetry::now_ms()) {
+                m.flush(&mut std::io::stdout().lock());
+            }
+        });
+    }
+
     /// A token was issued by `grant` (`password`, `refresh_token`, `client_credentials`).
     pub fn tokens_issued(&self, grant: &'static str) {
         self.with(|m| m.count(names::TOKENS_ISSUED, &[(names::GRANT, grant)], 1));
