@@ -1,10 +1,12 @@
-//! A Lambda Runtime API on loopback, enough of it to run a function binary as Lambda does:
-//! `GET /invocation/next`, `POST /invocation/{id}/response`, `POST /invocation/{id}/error` and
-//! `POST /init/error` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
+//! A Lambda Runtime API on loopback that runs a function binary as Lambda does, for the e2e
+//! tests: [`RuntimeApi`] keeps every answer by request id, [`Function`] runs a built binary
+//! against one. The protocol ([`server`], [`http`]) is the one tools/runtime-bench measures with.
+
+pub mod http;
+pub mod server;
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -13,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::workspace_root;
+use server::{Answer, Backend, Invocation};
 
 /// What the function answered for one invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,11 +44,25 @@ impl Outcome {
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Error { error_message, .. } if error_message == "Unauthorized")
     }
+
+    fn read(answer: Answer, body: &[u8]) -> Self {
+        let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        match answer {
+            Answer::Response => Self::Response(value),
+            Answer::Error => Self::Error {
+                error_type: value["errorType"].as_str().unwrap_or_default().to_owned(),
+                error_message: value["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            },
+        }
+    }
 }
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<(String, Vec<u8>)>,
+    queue: VecDeque<Invocation>,
     results: HashMap<String, Outcome>,
     init_error: Option<String>,
     first_poll: Option<Instant>,
@@ -58,6 +75,52 @@ struct Shared {
     changed: Condvar,
 }
 
+impl Backend for Shared {
+    fn function_arn(&self) -> &str {
+        "arn:aws:lambda:us-east-1:123456789012:function:test"
+    }
+
+    fn trace_id(&self) -> &str {
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    }
+
+    fn next(&self, _polled_at: Instant) -> Option<Invocation> {
+        let mut state = self.state.lock().unwrap();
+        state.first_poll.get_or_insert_with(Instant::now);
+        self.changed.notify_all();
+        loop {
+            if let Some(next) = state.queue.pop_front() {
+                return Some(next);
+            }
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+
+    fn answered(&self, id: &str, answer: Answer, body: &[u8], _read_at: Instant) {
+        let outcome = Outcome::read(answer, body);
+        self.state
+            .lock()
+            .unwrap()
+            .results
+            .insert(id.to_owned(), outcome);
+        self.changed.notify_all();
+    }
+
+    fn init_failed(&self, body: &[u8]) {
+        self.state.lock().unwrap().init_error = Some(String::from_utf8_lossy(body).into_owned());
+        self.changed.notify_all();
+    }
+
+    // As Lambda without extensions: functions that try to register carry on without one.
+    fn register_extension(&self) -> Option<u32> {
+        None
+    }
+
+    fn wait_extension_event(&self) -> bool {
+        false
+    }
+}
+
 /// The Runtime API server.
 pub struct RuntimeApi {
     address: String,
@@ -67,17 +130,12 @@ pub struct RuntimeApi {
 impl RuntimeApi {
     /// Listens on a free 127.0.0.1 port.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap().to_string();
         let shared = Arc::new(Shared::default());
-        let accept_shared = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let shared = Arc::clone(&accept_shared);
-                std::thread::spawn(move || serve(stream, &shared));
-            }
-        });
-        Self { address, shared }
+        let (address, _acceptor) = server::listen(Arc::clone(&shared)).unwrap();
+        Self {
+            address: address.to_string(),
+            shared,
+        }
     }
 
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -90,7 +148,10 @@ impl RuntimeApi {
         let mut state = self.shared.state.lock().unwrap();
         state.next_id += 1;
         let id = format!("req-{:08}", state.next_id);
-        state.queue.push_back((id.clone(), payload.to_vec()));
+        state.queue.push_back(Invocation {
+            id: id.clone(),
+            event: Arc::from(payload),
+        });
         self.shared.changed.notify_all();
         id
     }
@@ -134,132 +195,6 @@ impl RuntimeApi {
     pub fn first_poll(&self) -> Option<Instant> {
         self.shared.state.lock().unwrap().first_poll
     }
-}
-
-struct Request {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let path = parts.next()?.to_owned();
-    let mut length = 0usize;
-    let mut chunked = false;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).ok()?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.parse().ok()?;
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.eq_ignore_ascii_case("chunked");
-            }
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).ok()?;
-            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).ok()?;
-            if size == 0 {
-                break;
-            }
-            chunk.truncate(size);
-            body.extend_from_slice(&chunk);
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body).ok()?;
-    }
-    Some(Request { method, path, body })
-}
-
-fn serve(stream: TcpStream, shared: &Shared) {
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    while let Some(request) = read_request(&mut reader) {
-        let path = request.path.trim_start_matches("/2018-06-01/runtime");
-        let written = if request.method == "GET" && path == "/invocation/next" {
-            let (id, body) = next_invocation(shared);
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis()
-                + 30_000;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                 Lambda-Runtime-Aws-Request-Id: {id}\r\n\
-                 Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
-                 Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:test\r\n\
-                 Lambda-Runtime-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1\r\n\
-                 Content-Length: {}\r\n\r\n",
-                body.len()
-            );
-            writer
-                .write_all(head.as_bytes())
-                .and_then(|()| writer.write_all(&body))
-        } else if request.method == "POST" {
-            record(shared, path, &request.body);
-            writer.write_all(
-                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n",
-            )
-        } else {
-            writer.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-        };
-        if written.is_err() {
-            return;
-        }
-    }
-}
-
-fn next_invocation(shared: &Shared) -> (String, Vec<u8>) {
-    let mut state = shared.state.lock().unwrap();
-    state.first_poll.get_or_insert_with(Instant::now);
-    shared.changed.notify_all();
-    loop {
-        if let Some(next) = state.queue.pop_front() {
-            return next;
-        }
-        state = shared.changed.wait(state).unwrap();
-    }
-}
-
-fn record(shared: &Shared, path: &str, body: &[u8]) {
-    let mut state = shared.state.lock().unwrap();
-    if path == "/init/error" {
-        state.init_error = Some(String::from_utf8_lossy(body).into_owned());
-    } else if let Some(rest) = path.strip_prefix("/invocation/") {
-        let (id, kind) = rest.split_once('/').unwrap_or((rest, ""));
-        let outcome = if kind == "response" {
-            Outcome::Response(serde_json::from_slice(body).unwrap_or(Value::Null))
-        } else {
-            let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            Outcome::Error {
-                error_type: value["errorType"].as_str().unwrap_or_default().to_owned(),
-                error_message: value["errorMessage"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            }
-        };
-        state.results.insert(id.to_owned(), outcome);
-    }
-    shared.changed.notify_all();
 }
 
 /// A built function binary running against its own Runtime API, with its output captured.

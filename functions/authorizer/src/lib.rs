@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod event;
 pub mod jwks;
+pub mod reason;
 pub mod response;
 pub mod revocation;
 pub mod token_source;
@@ -14,6 +15,7 @@ pub mod trusted;
 pub use checks::Checks;
 pub use error::{Denied, SetupError};
 pub use event::{AuthorizerEvent, Flavour};
+pub use reason::DenyReason;
 pub use response::{Answer, Outcome, authorize, authorize_with, decide_with};
 
 /// From event JSON bytes to response JSON bytes, as the runtime does it (benchmarks, fuzzing).
@@ -21,7 +23,7 @@ pub use response::{Answer, Outcome, authorize, authorize_with, decide_with};
 pub fn handle_bytes(config: &auth_aws::Config, bytes: &[u8]) -> Result<Vec<u8>, Denied> {
     let event = AuthorizerEvent::from_slice(bytes);
     let answer = authorize(config, &event)?;
-    serde_json::to_vec(&answer).map_err(|_| Denied::new("serialization"))
+    serde_json::to_vec(&answer).map_err(|_| Denied::new(DenyReason::Serialization))
 }
 
 /// [`handle_bytes`] with the optional checks (benchmarks of the trusted-issuer and revocation
@@ -33,5 +35,5 @@ pub async fn handle_bytes_with(
 ) -> Result<Vec<u8>, Denied> {
     let event = AuthorizerEvent::from_slice(bytes);
     let answer = authorize_with(config, checks, &event).await?;
-    serde_json::to_vec(&answer).map_err(|_| Denied::new("serialization"))
+    serde_json::to_vec(&answer).map_err(|_| Denied::new(DenyReason::Serialization))
 }

@@ -14,7 +14,6 @@
 use std::cell::RefCell;
 
 use auth_aws::{ConfigLoader, Shutdown};
-use authorizer::error::is_failure;
 use authorizer::{Answer, AuthorizerEvent, Checks, Outcome, decide_with};
 use lambda_runtime::{LambdaEvent, Runtime, service_fn};
 use serde_json::Value;
@@ -108,7 +107,7 @@ async fn handle(loader: &ConfigLoader, checks: &Checks, event: &AuthorizerEvent)
 /// mode: API Gateway's 401) is a Lambda error too, so its AuthorizerDeny is also published with
 /// the base dimensions alone (`main`), the roll-up the errors alarm subtracts from Lambda's
 /// Errors; a refusal answered `isAuthorized: false` is no Lambda error and stays out of that
-/// roll-up (`refusals`). A failure of ours ([`authorizer::error::FAILURE_REASONS`]: the
+/// roll-up (`refusals`). A failure of ours ([`authorizer::DenyReason::is_failure`]: the
 /// revocation check or a JWKS unavailable, a policy too large, ...) is never an AuthorizerDeny,
 /// whatever the answer: it is an AuthorizerFailure, with its own roll-up for its alarms, so the
 /// errors alarm keeps counting it when it was answered with an error.
@@ -150,11 +149,11 @@ fn record(
     }
     let Recorder { main, refusals } = &mut *recorder;
     match (&outcome.answer, outcome.refused) {
-        (_, Some(reason)) if is_failure(reason) => {
-            main.count(AUTHORIZER_FAILURE, &[(REASON, reason)], 1);
+        (_, Some(reason)) if reason.is_failure() => {
+            main.count(AUTHORIZER_FAILURE, &[(REASON, reason.code())], 1);
         }
-        (Err(denied), _) => main.count(AUTHORIZER_DENY, &[(REASON, denied.reason)], 1),
-        (Ok(_), Some(reason)) => refusals.count(AUTHORIZER_DENY, &[(REASON, reason)], 1),
+        (Err(denied), _) => main.count(AUTHORIZER_DENY, &[(REASON, denied.reason.code())], 1),
+        (Ok(_), Some(reason)) => refusals.count(AUTHORIZER_DENY, &[(REASON, reason.code())], 1),
         (Ok(answer), None) => main.count(AUTHORIZER_ALLOW, &[(REASON, allow_reason(answer))], 1),
     }
     main.milliseconds(AUTHORIZER_LATENCY, &[], invocation.elapsed_ms());

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use auth_aws::{Config, ResponseMode};
 use auth_core::{
     AuthorizerContext, Caller, Claims, IamResponse, MethodArn, SimpleResponse, TrustedClaims,
-    VerifyError,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +13,7 @@ use crate::checks::Checks;
 use crate::context;
 use crate::error::Denied;
 use crate::event::{AuthorizerEvent, Flavour};
+use crate::reason::DenyReason;
 use crate::token_source;
 
 /// What the function returns: an IAM policy or an HTTP API simple response.
@@ -49,7 +49,7 @@ pub fn authorize(config: &Config, event: &AuthorizerEvent) -> Result<Answer, Den
         Ok(Prepared::Token { arn, token }) => config
             .verifier
             .verify_access(&token)
-            .map_err(|err| Denied::new(err.reason()))
+            .map_err(Denied::from)
             .and_then(|claims| finish(config, &arn, &token, Verified::Own(claims), simple)),
         Err(denied) => Err(denied),
     };
@@ -71,11 +71,15 @@ pub async fn authorize_with(
 pub struct Outcome {
     /// What the handler returns.
     pub answer: Result<Answer, Denied>,
-    /// The refusal's reason code (`expired`, `insufficient_scope`, ...), `None` when allowed.
-    pub refused: Option<&'static str>,
+    /// Why the request is refused (`expired`, `insufficient_scope`, ...), `None` when allowed.
+    pub refused: Option<DenyReason>,
 }
 
-/// [`authorize_with`], keeping the reason of a refusal for metrics.
+/// [`authorize_with`], keeping the reason of a refusal for metrics. The one place a denial is
+/// logged: a refusal at debug level (bad input is not an error, and every refusal is already
+/// counted by reason in the metrics: a line each would be most of the authorizer's log bytes), a
+/// failure of ours ([`DenyReason::is_failure`]) at warn. A scope miss has its own debug line,
+/// with the principal, where it is decided.
 pub async fn decide_with(config: &Config, checks: &Checks, event: &AuthorizerEvent) -> Outcome {
     let simple = is_simple(config, event);
     let result = match prepare(config, event, simple) {
@@ -87,13 +91,28 @@ pub async fn decide_with(config: &Config, checks: &Checks, event: &AuthorizerEve
         Err(denied) => Err(denied),
     };
     let refused = match &result {
-        Err(denied) => Some(denied.reason),
-        Ok(answer) if !answer.allows_request() => Some("insufficient_scope"),
+        Err(denied) => {
+            log_denial(denied.reason);
+            Some(denied.reason)
+        }
+        Ok(answer) if !answer.allows_request() => Some(DenyReason::InsufficientScope),
         Ok(_) => None,
     };
     Outcome {
         answer: fold(simple, result),
         refused,
+    }
+}
+
+fn log_denial(reason: DenyReason) {
+    let code = reason.code();
+    if reason.is_failure() {
+        tracing::warn!(
+            reason = code,
+            "request denied: the authorizer could not decide"
+        );
+    } else {
+        tracing::debug!(reason = code, "request denied");
     }
 }
 
@@ -133,25 +152,25 @@ fn prepare<'e>(
     simple: bool,
 ) -> Result<Prepared<'e>, Denied> {
     if event.is_not_json() {
-        return Err(Denied::new("not_json"));
+        return Err(Denied::new(DenyReason::NotJson));
     }
     if event.flavour() == Flavour::Unknown {
-        return Err(Denied::new("not_an_authorizer_event"));
+        return Err(Denied::new(DenyReason::NotAnAuthorizerEvent));
     }
     let arn = event
         .arn()
-        .ok_or_else(|| Denied::new("missing_method_arn"))?;
-    let arn = MethodArn::parse(arn).map_err(|_| Denied::new("malformed_method_arn"))?;
+        .ok_or_else(|| Denied::new(DenyReason::MissingMethodArn))?;
+    let arn = MethodArn::parse(arn).map_err(|_| Denied::new(DenyReason::MalformedMethodArn))?;
     let rules = &config.route_rules;
     if let Some(token) = token_source::find(&config.token_sources, event)? {
         return Ok(Prepared::Token { arn, token });
     }
     if !rules.is_public(&arn) {
-        return Err(Denied::new("missing_token"));
+        return Err(Denied::new(DenyReason::MissingToken));
     }
     let decision = rules
         .decide(&arn, Caller::Anonymous)
-        .ok_or_else(|| Denied::new("policy_too_large"))?;
+        .ok_or_else(|| Denied::new(DenyReason::PolicyTooLarge))?;
     let mut context = AuthorizerContext::new();
     context.insert("anonymous".to_owned(), Value::Bool(true));
     Ok(Prepared::Done(answer(
@@ -168,11 +187,11 @@ fn prepare<'e>(
 /// our verifier, as before they existed.
 async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verified, Denied> {
     if let Some(trusted) = &checks.trusted {
-        let iss = auth_core::unverified_issuer(token).map_err(|err| Denied::new(err.reason()))?;
+        let iss = auth_core::unverified_issuer(token).map_err(Denied::from)?;
         if let Some(iss) = iss.filter(|iss| *iss != config.tokens.issuer) {
             let issuer = trusted
                 .find(&iss)
-                .ok_or_else(|| Denied::new(VerifyError::UntrustedIssuer.reason()))?;
+                .ok_or_else(|| Denied::new(DenyReason::UntrustedIssuer))?;
             return trusted.verify(issuer, token).await.map(Verified::Trusted);
         }
     }
@@ -182,7 +201,7 @@ async fn verify(config: &Config, checks: &Checks, token: &str) -> Result<Verifie
     {
         // A `sub` of ours shaped like a trusted issuer's principal (`<prefix>|<sub>`) would pass
         // for that issuer's user: the two namespaces must never meet.
-        return Err(Denied::new("reserved_principal"));
+        return Err(Denied::new(DenyReason::ReservedPrincipal));
     }
     if let Some(revocation) = &checks.revocation {
         revocation.check(&claims).await?;
@@ -198,12 +217,7 @@ fn verify_own(config: &Config, checks: &Checks, token: &str) -> Result<Claims, D
         .token_cache
         .as_ref()
         .filter(|_| keys.keys().iter().any(|k| k.algorithm().is_public_key()));
-    let verify = || {
-        config
-            .verifier
-            .verify_access(token)
-            .map_err(|err| Denied::new(err.reason()))
-    };
+    let verify = || config.verifier.verify_access(token).map_err(Denied::from);
     let Some(cache) = cache else {
         return verify();
     };
@@ -255,9 +269,9 @@ fn finish(
     let decision = config
         .route_rules
         .decide(arn, caller)
-        .ok_or_else(|| Denied::new("policy_too_large"))?;
+        .ok_or_else(|| Denied::new(DenyReason::PolicyTooLarge))?;
     if !decision.allowed {
-        tracing::debug!(reason = "insufficient_scope", sub = %principal, "route not covered by the token's scopes");
+        tracing::debug!(reason = DenyReason::InsufficientScope.code(), sub = %principal, "route not covered by the token's scopes");
     }
     let identity = context::Identity {
         principal: &principal,
@@ -375,27 +389,31 @@ mod tests {
         assert_eq!(
             decide(&checks, &event("https://other.example", Some("k1")))
                 .unwrap_err()
-                .reason,
+                .reason
+                .code(),
             "untrusted_issuer"
         );
         // Trusted, but its JWKS cannot be fetched (a kid is required before anything is).
         assert_eq!(
             decide(&checks, &event("https://idp.example", None))
                 .unwrap_err()
-                .reason,
+                .reason
+                .code(),
             "unknown_kid"
         );
         assert_eq!(
             decide(&checks, &event("https://idp.example", Some("k1")))
                 .unwrap_err()
-                .reason,
+                .reason
+                .code(),
             "jwks_unavailable"
         );
         // Without trusted issuers, another issuer is simply the wrong one.
         assert_eq!(
             decide(&Checks::none(), &event("https://other.example", None))
                 .unwrap_err()
-                .reason,
+                .reason
+                .code(),
             "wrong_issuer"
         );
     }

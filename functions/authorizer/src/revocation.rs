@@ -12,9 +12,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use auth_aws::Store;
-use auth_core::{Claims, VerifyError};
+use auth_core::Claims;
 
 use crate::error::Denied;
+use crate::reason::DenyReason;
 
 /// At most this many answers are cached; when full, expired ones go, then all of them.
 pub const MAX_CACHED: usize = 10_000;
@@ -56,11 +57,11 @@ impl RevocationCheck {
             Ok(Ok(state)) => state,
             Ok(Err(err)) => {
                 tracing::error!(error = %err, jti = %claims.jti, "revocation check failed; token refused");
-                return Err(Denied::new("revocation_check_failed"));
+                return Err(Denied::new(DenyReason::RevocationCheckFailed));
             }
             Err(_) => {
                 tracing::error!(jti = %claims.jti, "revocation check timed out; token refused");
-                return Err(Denied::new("revocation_check_failed"));
+                return Err(Denied::new(DenyReason::RevocationCheckFailed));
             }
         };
         let rejected = state.rejects(claims.iat);
@@ -110,7 +111,7 @@ impl RevocationCheck {
 
 fn verdict(rejected: bool) -> Result<(), Denied> {
     if rejected {
-        Err(Denied::new(VerifyError::Revoked.reason()))
+        Err(Denied::new(DenyReason::Revoked))
     } else {
         Ok(())
     }

@@ -9,6 +9,7 @@ use auth_core::{BearerToken, TokenSource, cookie_values};
 
 use crate::error::Denied;
 use crate::event::{AuthorizerEvent, Flavour};
+use crate::reason::DenyReason;
 
 /// The token, or `None` when no configured source is present.
 pub fn find<'e>(
@@ -25,11 +26,11 @@ pub fn find<'e>(
             TokenSource::Query(name) => event.query(name),
             TokenSource::Cookie(name) => cookies(event, name),
         }
-        .map_err(|_| Denied::new("malformed_event"))?;
+        .map_err(|_| Denied::new(DenyReason::MalformedEvent))?;
         match values.as_slice() {
             [] => continue,
             [value] => return parse(source, value).map(Some),
-            _ => return Err(Denied::new("ambiguous_token")),
+            _ => return Err(Denied::new(DenyReason::AmbiguousToken)),
         }
     }
     Ok(None)
@@ -53,21 +54,21 @@ fn from_token_event<'e>(
         return Ok(Some(value));
     }
     Err(Denied::new(if value.trim().is_empty() {
-        "missing_token"
+        DenyReason::MissingToken
     } else {
-        "malformed_authorization"
+        DenyReason::MalformedAuthorization
     }))
 }
 
 fn parse<'e>(source: &TokenSource, value: &str) -> Result<Cow<'e, str>, Denied> {
     let token = match source {
         TokenSource::Authorization => BearerToken::parse(value)
-            .map_err(|_| Denied::new("malformed_authorization"))?
+            .map_err(|_| Denied::new(DenyReason::MalformedAuthorization))?
             .as_str(),
         _ => {
             let bare = value.trim();
             if bare.is_empty() || bare.contains([' ', '\t', ',']) {
-                return Err(Denied::new("malformed_token"));
+                return Err(Denied::new(DenyReason::MalformedToken));
             }
             bare
         }
@@ -110,7 +111,7 @@ mod tests {
         let event = AuthorizerEvent::from_slice(event.to_string().as_bytes());
         find(&[TokenSource::Cookie("at".to_owned())], &event)
             .map(|token| token.map(Cow::into_owned))
-            .map_err(|denied| denied.reason)
+            .map_err(|denied| denied.reason.code())
     }
 
     fn rest(cookie: &str) -> Value {

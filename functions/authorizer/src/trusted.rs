@@ -13,6 +13,7 @@ use hyper::Uri;
 
 use crate::error::{Denied, SetupError};
 use crate::jwks::JwksClient;
+use crate::reason::DenyReason;
 
 /// One trusted issuer: its keys and where to fetch them.
 pub struct Issuer {
@@ -84,8 +85,8 @@ impl TrustedIssuers {
             .map_or(0, |elapsed| elapsed.as_secs());
         let step = issuer.cache().check(token, now, now_secs);
         match step {
-            Step::Done(result) => result.map_err(|err| Denied::new(err.reason())),
-            Step::Unavailable => Err(Denied::new("jwks_unavailable")),
+            Step::Done(result) => result.map_err(Denied::from),
+            Step::Unavailable => Err(Denied::new(DenyReason::JwksUnavailable)),
             Step::Fetch => {
                 let fetched = self.client.fetch(&issuer.uri).await;
                 let mut cache = issuer.cache();
@@ -96,18 +97,18 @@ impl TrustedIssuers {
                         }
                         Err(err) => {
                             tracing::warn!(issuer = %issuer.name, error = %err, "jwks unusable; keeping the keys held");
-                            return Err(Denied::new("jwks_unavailable"));
+                            return Err(Denied::new(DenyReason::JwksUnavailable));
                         }
                     },
                     Err(err) => {
                         cache.record_failure(now);
                         tracing::warn!(issuer = %issuer.name, error = %err, "jwks fetch failed; keeping the keys held");
-                        return Err(Denied::new("jwks_unavailable"));
+                        return Err(Denied::new(DenyReason::JwksUnavailable));
                     }
                 }
                 cache
                     .verify_fetched(token, now, now_secs)
-                    .map_err(|err| Denied::new(err.reason()))
+                    .map_err(Denied::from)
             }
         }
     }

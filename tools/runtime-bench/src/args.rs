@@ -1,40 +1,142 @@
-//! The command line, parsed by hand (std only).
+//! The command line (clap's builder API, as tools/authctl and tools/local-gateway).
 
 use std::path::PathBuf;
 
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+
 use crate::error::BenchError;
-use crate::server::Outcome;
+use crate::server::Answer;
 
-/// The usage text for `--help`.
-pub const USAGE: &str = "\
-runtime-bench: run a Lambda function binary under a loopback Runtime API and measure it
-
-USAGE:
-  runtime-bench --binary <path> [--event <file>] [options]
-  runtime-bench --summary <file>       print a table of the RESULT lines in <file>
-
-OPTIONS:
-  --binary <path>        the function binary (bootstrap)
-  --event <file>         the event JSON (default: {}); REPLACE_WITH_ACCESS_TOKEN is replaced
-                         by --token when given
-  --token <jwt>          the token to patch into the event
-  --invocations <n>      measured invocations (default 10000)
-  --warmup <n>           invocations before measuring (default 1000)
-  --cold-starts <k>      fresh processes timed from spawn to first poll (default 20; 0 skips)
-  --growth-check <n>     after the run, <n> more invocations comparing VmRSS before/after
-  --pace-secs <s>        spread the measured invocations evenly over <s> seconds (default 0:
-                         back to back), e.g. 1000 invocations in 60 s
-  --shutdown             end the function with SIGTERM, as Lambda does when an extension is
-                         registered, and count what it writes until it exits (the metrics it
-                         held): log bytes and metrics are then those of the whole process
-  --no-extensions        answer the Extensions API with 404 (no shutdown signal possible)
-  --env KEY=VALUE        extra environment for the function (repeatable)
-  --label <name>         the name in the report (default: binary and event file names)
-  --log <file>           where the function's stdout/stderr go (default: a file in $TMPDIR)
-  --timeout-secs <s>     how long one invocation or cold start may take (default 10)
-  --expect <outcome>     `response` or `error`: fail (after reporting) if any measured
-                         invocation answered otherwise
-";
+/// The command line.
+pub fn command() -> Command {
+    let number =
+        |name: &'static str, value: &'static str, default: &'static str, help: &'static str| {
+            Arg::new(name)
+                .long(name)
+                .value_name(value)
+                .value_parser(whole_number)
+                .default_value(default)
+                .help(help)
+        };
+    Command::new("runtime-bench")
+        .about("Runs a Lambda function binary under a loopback Runtime API and measures it")
+        .override_usage(
+            "runtime-bench --binary <path> [--event <file>] [options]\n       \
+             runtime-bench --summary <file>",
+        )
+        // As before clap: a flag given twice keeps its last value (--env accumulates).
+        .args_override_self(true)
+        .arg(
+            Arg::new("summary")
+                .long("summary")
+                .value_name("file")
+                .value_parser(value_parser!(PathBuf))
+                .help("Print a table of the RESULT lines in <file>"),
+        )
+        .arg(
+            Arg::new("binary")
+                .long("binary")
+                .value_name("path")
+                .value_parser(value_parser!(PathBuf))
+                .required_unless_present("summary")
+                .help("The function binary (bootstrap)"),
+        )
+        .arg(
+            Arg::new("event")
+                .long("event")
+                .value_name("file")
+                .value_parser(value_parser!(PathBuf))
+                .help(
+                    "The event JSON (default: {}); REPLACE_WITH_ACCESS_TOKEN is replaced by \
+                     --token when given",
+                ),
+        )
+        .arg(
+            Arg::new("token")
+                .long("token")
+                .value_name("jwt")
+                .help("The token to patch into the event"),
+        )
+        .arg(number("invocations", "n", "10000", "Measured invocations"))
+        .arg(number(
+            "warmup",
+            "n",
+            "1000",
+            "Invocations before measuring",
+        ))
+        .arg(number(
+            "cold-starts",
+            "k",
+            "20",
+            "Fresh processes timed from spawn to first poll (0 skips)",
+        ))
+        .arg(number(
+            "growth-check",
+            "n",
+            "0",
+            "After the run, <n> more invocations comparing VmRSS before/after",
+        ))
+        .arg(number(
+            "pace-secs",
+            "s",
+            "0",
+            "Spread the measured invocations evenly over <s> seconds (0: back to back), e.g. \
+             1000 invocations in 60 s",
+        ))
+        .arg(
+            Arg::new("shutdown")
+                .long("shutdown")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "End the function with SIGTERM, as Lambda does when an extension is \
+                     registered, and count what it writes until it exits (the metrics it held): \
+                     log bytes and metrics are then those of the whole process",
+                ),
+        )
+        .arg(
+            Arg::new("no-extensions")
+                .long("no-extensions")
+                .action(ArgAction::SetTrue)
+                .help("Answer the Extensions API with 404 (no shutdown signal possible)"),
+        )
+        .arg(
+            Arg::new("env")
+                .long("env")
+                .value_name("KEY=VALUE")
+                .value_parser(parse_env)
+                .action(ArgAction::Append)
+                .help("Extra environment for the function (repeatable)"),
+        )
+        .arg(
+            Arg::new("label")
+                .long("label")
+                .value_name("name")
+                .help("The name in the report (default: binary and event file names)"),
+        )
+        .arg(
+            Arg::new("log")
+                .long("log")
+                .value_name("file")
+                .value_parser(value_parser!(PathBuf))
+                .help("Where the function's stdout/stderr go (default: a file in $TMPDIR)"),
+        )
+        .arg(number(
+            "timeout-secs",
+            "s",
+            "10",
+            "How long one invocation or cold start may take",
+        ))
+        .arg(
+            Arg::new("expect")
+                .long("expect")
+                .value_name("outcome")
+                .value_parser(parse_expect)
+                .help(
+                    "`response` or `error`: fail (after reporting) if any measured invocation \
+                     answered otherwise",
+                ),
+        )
+}
 
 /// What to do.
 #[derive(Debug)]
@@ -43,8 +145,6 @@ pub enum Mode {
     Bench(Options),
     /// Print a summary table of the RESULT lines in a file.
     Summary(PathBuf),
-    /// Print the usage.
-    Help,
 }
 
 /// The settings of one benchmark run.
@@ -79,104 +179,87 @@ pub struct Options {
     /// `--timeout-secs`, default 10.
     pub timeout_secs: u64,
     /// `--expect`: what every measured invocation must answer.
-    pub expect: Option<Outcome>,
+    pub expect: Option<Answer>,
 }
 
 impl Mode {
-    /// Parses the arguments after the program name.
-    pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, BenchError> {
-        let mut binary = None;
-        let mut event = None;
-        let mut token = None;
-        let mut invocations = 10_000;
-        let mut warmup = 1_000;
-        let mut cold_starts = 20;
-        let mut growth_check = 0;
-        let mut pace_secs = 0;
-        let mut shutdown = false;
-        let mut extensions = true;
-        let mut env = Vec::new();
-        let mut label = None;
-        let mut log = None;
-        let mut timeout_secs = 10;
-        let mut expect = None;
-        while let Some(flag) = args.next() {
-            let mut value = || {
-                args.next()
-                    .ok_or_else(|| BenchError::Usage(format!("{flag} needs a value")))
-            };
-            match flag.as_str() {
-                "-h" | "--help" => return Ok(Self::Help),
-                "--summary" => return Ok(Self::Summary(value()?.into())),
-                "--binary" => binary = Some(PathBuf::from(value()?)),
-                "--event" => event = Some(PathBuf::from(value()?)),
-                "--token" => token = Some(value()?),
-                "--invocations" => invocations = number(&flag, &value()?)?,
-                "--warmup" => warmup = number(&flag, &value()?)?,
-                "--cold-starts" => cold_starts = number(&flag, &value()?)?,
-                "--growth-check" => growth_check = number(&flag, &value()?)?,
-                "--pace-secs" => pace_secs = number(&flag, &value()?)?,
-                "--shutdown" => shutdown = true,
-                "--no-extensions" => extensions = false,
-                "--timeout-secs" => timeout_secs = number(&flag, &value()?)?,
-                "--label" => label = Some(value()?),
-                "--log" => log = Some(PathBuf::from(value()?)),
-                "--expect" => {
-                    expect = Some(match value()?.as_str() {
-                        "response" => Outcome::Response,
-                        "error" => Outcome::Error,
-                        other => {
-                            return Err(BenchError::Usage(format!(
-                                "--expect {other}: expected `response` or `error`"
-                            )));
-                        }
-                    });
-                }
-                "--env" => {
-                    let pair = value()?;
-                    let Some((key, val)) = pair.split_once('=') else {
-                        return Err(BenchError::Usage(format!(
-                            "--env {pair}: expected KEY=VALUE"
-                        )));
-                    };
-                    env.push((key.to_owned(), val.to_owned()));
-                }
-                other => return Err(BenchError::Usage(format!("unknown argument {other}"))),
-            }
+    /// What the parsed command line asks for.
+    pub fn from_matches(matches: &ArgMatches) -> Result<Self, BenchError> {
+        if let Some(path) = matches.get_one::<PathBuf>("summary") {
+            return Ok(Self::Summary(path.clone()));
         }
-        let binary = binary.ok_or_else(|| BenchError::Usage("--binary is required".into()))?;
+        let binary = matches
+            .get_one::<PathBuf>("binary")
+            .cloned()
+            .ok_or_else(|| BenchError::Usage("--binary is required".into()))?;
+        let event = matches.get_one::<PathBuf>("event").cloned();
+        let count = |id: &str| -> Result<usize, BenchError> {
+            matches
+                .get_one::<usize>(id)
+                .copied()
+                .ok_or_else(|| BenchError::Usage(format!("--{id} has no value")))
+        };
+        let secs = |id: &str| count(id).map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+        let invocations = count("invocations")?;
         if invocations == 0 {
             return Err(BenchError::Usage("--invocations must be at least 1".into()));
         }
-        let label = label.unwrap_or_else(|| default_label(&binary, event.as_ref()));
-        let log = log.unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("runtime-bench-{}.log", file_safe(&label)))
-        });
+        let label = matches
+            .get_one::<String>("label")
+            .cloned()
+            .unwrap_or_else(|| default_label(&binary, event.as_ref()));
+        let log = matches
+            .get_one::<PathBuf>("log")
+            .cloned()
+            .unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("runtime-bench-{}.log", file_safe(&label)))
+            });
         Ok(Self::Bench(Options {
-            binary,
-            event,
-            token,
+            token: matches.get_one::<String>("token").cloned(),
             invocations,
-            warmup,
-            cold_starts,
-            growth_check,
-            pace_secs: u64::try_from(pace_secs).unwrap_or(u64::MAX),
-            shutdown,
-            extensions,
-            env,
+            warmup: count("warmup")?,
+            cold_starts: count("cold-starts")?,
+            growth_check: count("growth-check")?,
+            pace_secs: secs("pace-secs")?,
+            shutdown: matches.get_flag("shutdown"),
+            extensions: !matches.get_flag("no-extensions"),
+            env: matches
+                .get_many::<(String, String)>("env")
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
             label,
             log,
-            timeout_secs: u64::try_from(timeout_secs).unwrap_or(u64::MAX),
-            expect,
+            timeout_secs: secs("timeout-secs")?,
+            expect: matches.get_one::<Answer>("expect").copied(),
+            binary,
+            event,
         }))
     }
 }
 
-fn number(flag: &str, value: &str) -> Result<usize, BenchError> {
+/// A count, `_` allowed as a digit separator (`--invocations 100_000`).
+fn whole_number(value: &str) -> Result<usize, String> {
     value
         .replace('_', "")
         .parse()
-        .map_err(|_| BenchError::Usage(format!("{flag} {value}: expected a whole number")))
+        .map_err(|_| "expected a whole number".to_owned())
+}
+
+/// `KEY=VALUE`, split at the first `=`.
+fn parse_env(pair: &str) -> Result<(String, String), String> {
+    pair.split_once('=')
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .ok_or_else(|| "expected KEY=VALUE".to_owned())
+}
+
+fn parse_expect(value: &str) -> Result<Answer, String> {
+    match value {
+        "response" => Ok(Answer::Response),
+        "error" => Ok(Answer::Error),
+        _ => Err("expected `response` or `error`".to_owned()),
+    }
 }
 
 fn default_label(binary: &std::path::Path, event: Option<&PathBuf>) -> String {
@@ -209,28 +292,41 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Mode, BenchError> {
-        Mode::parse(args.iter().map(|s| (*s).to_owned()))
+        let matches = command()
+            .try_get_matches_from(std::iter::once("runtime-bench").chain(args.iter().copied()))
+            .map_err(|err| BenchError::Usage(err.to_string()))?;
+        Mode::from_matches(&matches)
+    }
+
+    fn bench(args: &[&str]) -> Options {
+        match parse(args).unwrap() {
+            Mode::Bench(options) => options,
+            Mode::Summary(_) => panic!("expected a bench"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        command().debug_assert();
     }
 
     #[test]
     fn defaults_apply_when_only_the_binary_is_given() {
-        let Mode::Bench(options) = parse(&["--binary", "target/release/authorizer"]).unwrap()
-        else {
-            panic!("expected a bench");
-        };
+        let options = bench(&["--binary", "target/release/authorizer"]);
         assert_eq!(options.invocations, 10_000);
         assert_eq!(options.warmup, 1_000);
         assert_eq!(options.cold_starts, 20);
+        assert_eq!(options.growth_check, 0);
+        assert_eq!(options.pace_secs, 0);
+        assert_eq!(options.timeout_secs, 10);
+        assert!(options.extensions && !options.shutdown);
+        assert_eq!(options.expect, None);
         assert_eq!(options.label, "authorizer");
     }
 
     #[test]
     fn env_pairs_split_at_the_first_equals_sign() {
-        let Mode::Bench(options) =
-            parse(&["--binary", "b", "--env", "A=x=y", "--env", "B="]).unwrap()
-        else {
-            panic!("expected a bench");
-        };
+        let options = bench(&["--binary", "b", "--env", "A=x=y", "--env", "B="]);
         assert_eq!(
             options.env,
             vec![("A".into(), "x=y".into()), ("B".into(), String::new())]
@@ -238,9 +334,67 @@ mod tests {
     }
 
     #[test]
+    fn run_sh_flags_are_understood() {
+        let options = bench(&[
+            "--invocations",
+            "1_000",
+            "--warmup",
+            "0",
+            "--cold-starts",
+            "0",
+            "--pace-secs",
+            "60",
+            "--label",
+            "authorizer:paced",
+            "--binary",
+            "b",
+            "--event",
+            "e.json",
+            "--token",
+            "t",
+            "--expect",
+            "error",
+            "--shutdown",
+            "--growth-check",
+            "5",
+            "--no-extensions",
+            "--timeout-secs",
+            "3",
+            "--log",
+            "l.log",
+        ]);
+        assert_eq!(options.invocations, 1_000);
+        assert_eq!(
+            (options.warmup, options.cold_starts, options.pace_secs),
+            (0, 0, 60)
+        );
+        assert_eq!(options.label, "authorizer:paced");
+        assert_eq!(options.expect, Some(Answer::Error));
+        assert_eq!(options.growth_check, 5);
+        assert!(options.shutdown && !options.extensions);
+        assert_eq!(options.log, PathBuf::from("l.log"));
+    }
+
+    #[test]
+    fn summary_needs_no_binary() {
+        assert!(matches!(
+            parse(&["--summary", "r.txt"]),
+            Ok(Mode::Summary(_))
+        ));
+    }
+
+    #[test]
     fn missing_binary_is_a_usage_error() {
         assert!(matches!(
             parse(&["--event", "e.json"]),
+            Err(BenchError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn zero_invocations_is_a_usage_error() {
+        assert!(matches!(
+            parse(&["--binary", "b", "--invocations", "0"]),
             Err(BenchError::Usage(_))
         ));
     }

@@ -13,7 +13,6 @@
 mod args;
 mod emf;
 mod error;
-mod http;
 mod process;
 mod report;
 mod server;
@@ -22,19 +21,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use args::{Mode, Options, USAGE};
+use args::{Mode, Options};
 use emf::Totals;
 use error::BenchError;
 use process::{Function, Launch};
 use report::{Measurement, ProcessLog};
-use server::{Outcome, Server, WaitError};
+use server::{Answer, Server, WaitError};
 
 fn main() -> ExitCode {
-    let result = match Mode::parse(std::env::args().skip(1)) {
-        Ok(Mode::Help) => {
-            print!("{USAGE}");
-            Ok(())
-        }
+    // clap prints its own usage errors and exits with status 2 (`--help`: 0).
+    let matches = args::command().get_matches();
+    let result = match Mode::from_matches(&matches) {
         Ok(Mode::Summary(path)) => report::print_summary(&path),
         Ok(Mode::Bench(options)) => bench(&options),
         Err(err) => Err(err),
@@ -109,8 +106,8 @@ fn bench(options: &Options) -> Result<(), BenchError> {
         let (latency, outcome) = invoker.invoke(&mut function, options)?;
         latencies.push(latency);
         match outcome {
-            Outcome::Response => responses += 1,
-            Outcome::Error => errors += 1,
+            Answer::Response => responses += 1,
+            Answer::Error => errors += 1,
         }
     }
     let wall = started.elapsed();
@@ -180,8 +177,8 @@ fn bench(options: &Options) -> Result<(), BenchError> {
     measurement.print_block();
     println!("RESULT {}", measurement.to_json());
     let expected = match options.expect {
-        Some(Outcome::Response) if errors > 0 => Some("/response"),
-        Some(Outcome::Error) if responses > 0 => Some("/error"),
+        Some(Answer::Response) if errors > 0 => Some("/response"),
+        Some(Answer::Error) if responses > 0 => Some("/error"),
         _ => None,
     };
     match expected {
@@ -242,7 +239,7 @@ impl Invoker<'_> {
         &mut self,
         function: &mut Function,
         options: &Options,
-    ) -> Result<(Duration, Outcome), BenchError> {
+    ) -> Result<(Duration, Answer), BenchError> {
         self.next_id += 1;
         let id = format!("8f5c1b2e-0000-4000-8000-{:012x}", self.next_id);
         self.server
